@@ -1,0 +1,1 @@
+"""chainsleuth: blockchain forensics for investigators and law enforcement."""

@@ -44,6 +44,20 @@ def hash160(data: bytes) -> bytes:
     return hashlib.new("ripemd160", hashlib.sha256(data).digest()).digest()
 
 
+def address_key(script_type: ScriptType | int, payload: bytes) -> tuple[ScriptType, bytes] | None:
+    """The address an output pays: P2PK folds into P2PKH; None for OP_RETURN outputs.
+
+    Multisig and non-standard scripts have no address text but keep their script as key,
+    so their coins can still be followed.
+    """
+    st = ScriptType(script_type)
+    if st is ScriptType.NULLDATA:
+        return None
+    if st is ScriptType.P2PK:
+        return ScriptType.P2PKH, hash160(payload)
+    return st, payload
+
+
 def _segwit(network: Network, version: int, program: bytes) -> str:
     text = bech32m.encode(network.hrp, version, list(program))
     if text is None:

@@ -8,8 +8,11 @@ Conventions (docs/formats.md says the same for users):
   ``decimal128(38, 0)``, exact for every native-coin value (all ether ever issued is
   < 10**27 wei); token values that do not fit 38 digits keep ``NULL`` there and their exact
   big-endian bytes in the sibling ``<name>_overflow`` column.
-- An address is ``(script_type, payload)``: the hash or key inside the script, as BlockSci
-  does; text (base58/bech32/hex) is made only at the edges (:mod:`chainsleuth.chain.address`).
+- An output keeps ``(script_type, payload)``: the hash or key inside the script, as BlockSci
+  does (the whole script for multisig, OP_RETURN and non-standard scripts). Its *address
+  key* folds P2PK into P2PKH of the key's hash160, so one key is one address, as
+  explorers and bitcoin-etl show it (:func:`chainsleuth.chain.address.address_key`).
+  Text (base58/bech32/hex) is made only at the edges.
 - Times are UTC timestamps with second resolution.
 """
 
@@ -50,7 +53,6 @@ UTXO_TRANSACTIONS = pa.schema(
         pa.field("locktime", pa.uint32(), nullable=False),
         pa.field("size", pa.int32(), nullable=False),
         pa.field("vsize", pa.int32(), nullable=False),
-        pa.field("weight", pa.int32(), nullable=False),
         pa.field("is_coinbase", pa.bool_(), nullable=False),
         pa.field("has_witness", pa.bool_(), nullable=False),
         pa.field("input_count", pa.int32(), nullable=False),
@@ -62,7 +64,9 @@ UTXO_TRANSACTIONS = pa.schema(
 # One row per input, coinbase inputs included (prev_txid all zero, prev_vout 0xffffffff).
 # The prev_* columns describe the spent output when the *source* carries it (bitcoin-etl
 # enriched exports, getblock verbosity 3); otherwise they are null and the store resolves
-# them from outputs it holds, or leaves the input unresolved.
+# them from outputs it holds, or leaves the input unresolved. prev_address_* is the
+# address key of the spent output (see chainsleuth.chain.address.address_key), null when
+# the source does not say or the output has no address.
 UTXO_INPUTS = pa.schema(
     [
         pa.field("txid", HASH, nullable=False),
@@ -72,8 +76,8 @@ UTXO_INPUTS = pa.schema(
         pa.field("prev_vout", pa.uint32(), nullable=False),
         pa.field("sequence", pa.uint32(), nullable=False),
         pa.field("prev_value", pa.int64(), nullable=True),
-        pa.field("prev_script_type", pa.uint8(), nullable=True),
-        pa.field("prev_payload", pa.binary(), nullable=True),
+        pa.field("prev_address_type", pa.uint8(), nullable=True),
+        pa.field("prev_address", pa.binary(), nullable=True),
     ]
 )
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chainsleuth.errors import Invalid
@@ -66,7 +66,13 @@ def load_settings(**overrides: Any) -> Settings:
     if config:
         values.update(_file_values(Path(config)))
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise Invalid(f"settings: {problems}") from exc
 
 
 @lru_cache(maxsize=1)

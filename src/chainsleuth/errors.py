@@ -7,7 +7,8 @@
      ├── Invalid         input that breaks a format or a rule
      │    └── MalformedRecord   a record in a file or reply; names path, record and field
      ├── Conflict        the action clashes with the current state
-     └── Forbidden       the actor may not do this
+     ├── Forbidden       the actor may not do this
+     └── Unavailable     a service (database, node RPC) cannot be reached or keeps failing
 
 The CLI turns any of them into one stderr line and exit code 1; the web app maps kind to status.
 """
@@ -55,3 +56,7 @@ class MalformedRecord(Invalid):
         if field:
             where += f", field {field!r}"
         super().__init__(f"{where}: {reason}")
+
+
+class Unavailable(ChainsleuthError):
+    """A service (database, node RPC) cannot be reached or keeps failing."""

@@ -93,11 +93,11 @@ _OP_CHECKMULTISIG = 0xAE
 @numba.njit(cache=True)
 def _pubkey_size_ok(buf: npt.NDArray[np.uint8], start: int, size: int) -> bool:
     """CPubKey::ValidSize: the header byte fixes the length (33 compressed, 65 full)."""
-    h = buf[start]
+    h = int(buf[start])
     if size == 33:
-        return h == 2 or h == 3
+        return h in (2, 3)
     if size == 65:
-        return h == 4 or h == 6 or h == 7
+        return h in (4, 6, 7)
     return False
 
 
@@ -105,31 +105,31 @@ def _pubkey_size_ok(buf: npt.NDArray[np.uint8], start: int, size: int) -> bool:
 def _push_only(buf: npt.NDArray[np.uint8], pos: int, end: int) -> bool:
     """True if buf[pos:end] parses as data pushes and small numbers only."""
     while pos < end:
-        op = np.int64(buf[pos])
+        op = int(buf[pos])
         pos += 1
         if op > _OP_16:
             return False
-        n = np.int64(0)
+        n = 0
         if op < _OP_PUSHDATA1:
             n = op
         elif op == _OP_PUSHDATA1:
             if pos + 1 > end:
                 return False
-            n = np.int64(buf[pos])
+            n = int(buf[pos])
             pos += 1
         elif op == _OP_PUSHDATA2:
             if pos + 2 > end:
                 return False
-            n = np.int64(buf[pos]) | (np.int64(buf[pos + 1]) << 8)
+            n = int(buf[pos]) | (int(buf[pos + 1]) << 8)
             pos += 2
         elif op == _OP_PUSHDATA4:
             if pos + 4 > end:
                 return False
             n = (
-                np.int64(buf[pos])
-                | (np.int64(buf[pos + 1]) << 8)
-                | (np.int64(buf[pos + 2]) << 16)
-                | (np.int64(buf[pos + 3]) << 24)
+                int(buf[pos])
+                | (int(buf[pos + 1]) << 8)
+                | (int(buf[pos + 2]) << 16)
+                | (int(buf[pos + 3]) << 24)
             )
             pos += 4
         if pos + n > end:
@@ -143,15 +143,15 @@ def _multisig(buf: npt.NDArray[np.uint8], s: int, n: int) -> bool:
     """OP_m <key>... OP_n OP_CHECKMULTISIG with 1 <= m <= n <= 16 and n valid keys."""
     if n < 3 + 34 or buf[s + n - 1] != _OP_CHECKMULTISIG:
         return False
-    m_op = buf[s]
-    n_op = buf[s + n - 2]
+    m_op = int(buf[s])
+    n_op = int(buf[s + n - 2])
     if m_op < _OP_1 or m_op > _OP_16 or n_op < _OP_1 or n_op > _OP_16 or m_op > n_op:
         return False
     pos = s + 1
     end = s + n - 2
     keys = 0
     while pos < end:
-        size = np.int64(buf[pos])
+        size = int(buf[pos])
         if pos + 1 + size > end or not _pubkey_size_ok(buf, pos + 1, size):
             return False
         pos += 1 + size
@@ -160,9 +160,7 @@ def _multisig(buf: npt.NDArray[np.uint8], s: int, n: int) -> bool:
 
 
 @numba.njit(cache=True)
-def classify_one(
-    buf: npt.NDArray[np.uint8], s: int, n: int
-) -> tuple[int, int, int]:
+def classify_one(buf: npt.NDArray[np.uint8], s: int, n: int) -> tuple[int, int, int]:
     """Classify the script ``buf[s:s+n]``; return (type, payload start, payload length)."""
     if n == 25 and (
         buf[s] == _OP_DUP
@@ -191,9 +189,13 @@ def classify_one(
             return 9, s, n
     if n >= 1 and buf[s] == _OP_RETURN and _push_only(buf, s + 1, s + n):
         return 5, s, n
-    if (n == 35 or n == 67) and buf[s] == n - 2 and buf[s + n - 1] == _OP_CHECKSIG:
-        if _pubkey_size_ok(buf, s + 1, n - 2):
-            return 1, s + 1, n - 2
+    if (
+        n in (35, 67)
+        and buf[s] == n - 2
+        and buf[s + n - 1] == _OP_CHECKSIG
+        and _pubkey_size_ok(buf, s + 1, n - 2)
+    ):
+        return 1, s + 1, n - 2
     if _multisig(buf, s, n):
         return 4, s, n
     return 0, s, n

@@ -1,0 +1,201 @@
+"""The one list of source formats, and how a file or folder is recognised as one of them.
+
+Detection looks at names first (recorded RPC replies follow fixed naming), then at
+content: the magic of a blk file, the keys of the first JSON line, the CSV header.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chainsleuth.chain.batch import ChainBatch, Family
+from chainsleuth.chain.readers.bitcoin_etl import read_bitcoin_etl
+from chainsleuth.chain.readers.bitcoind_rpc import read_getblock_files
+from chainsleuth.chain.readers.ethereum_etl import read_ethereum_etl
+from chainsleuth.chain.readers.ethereum_rpc import read_eth_rpc_files
+from chainsleuth.chain.readers.rawblock import read_raw_blocks
+from chainsleuth.errors import Invalid
+
+Reader = Callable[..., Iterator[ChainBatch]]
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    """A format chainsleuth reads: its chain family, default chain name and reader."""
+
+    name: str
+    family: Family
+    default_chain: str
+    read: Reader
+    description: str
+
+
+FORMATS: dict[str, SourceFormat] = {
+    f.name: f
+    for f in (
+        SourceFormat(
+            "raw-blocks",
+            "utxo",
+            "btc",
+            read_raw_blocks,
+            "Bitcoin blk*.dat files or bare serialized blocks (.bz2/.gz too)",
+        ),
+        SourceFormat(
+            "bitcoind-rpc",
+            "utxo",
+            "btc",
+            read_getblock_files,
+            "bitcoind getblock verbosity 2/3 replies saved as JSON",
+        ),
+        SourceFormat(
+            "bitcoin-etl",
+            "utxo",
+            "btc",
+            read_bitcoin_etl,
+            "bitcoin-etl / BigQuery crypto_bitcoin exports (JSON lines, CSV)",
+        ),
+        SourceFormat(
+            "ethereum-etl",
+            "account",
+            "eth",
+            read_ethereum_etl,
+            "ethereum-etl / BigQuery crypto_ethereum exports (CSV, JSON lines)",
+        ),
+        SourceFormat(
+            "eth-rpc",
+            "account",
+            "eth",
+            read_eth_rpc_files,
+            "Ethereum JSON-RPC replies saved as JSON (blocks, receipts, traces, logs)",
+        ),
+    )
+}
+
+# Files that sit beside chain data but are not chain data.
+_IGNORED_NAMES = {"SOURCE.md", "SHA256SUMS", "README.md", "LICENSE"}
+_IGNORED_RPC = (
+    "getblockhash",
+    "getrawtransaction",
+    "getblockcount",
+    "eth_call",
+    "eth_getCode",
+    "eth_chainId",
+    "eth_newFilter",
+    "eth_uninstallFilter",
+    "getLatest",
+)
+_ETH_RPC_METHODS = (
+    "eth_getBlockByNumber",
+    "eth_getTransactionReceipt",
+    "trace_block",
+    "debug_traceBlockByNumber",
+    "eth_getFilterLogs",
+    "eth_getLogs",
+    "eth_getBlockReceipts",
+)
+_BLK_MAGICS = {
+    bytes.fromhex(m) for m in ("f9beb4d9", "0b110907", "1c163f28", "0a03cf40", "fabfb5da")
+}
+_ETH_KEYS = {
+    "from_address",
+    "token_address",
+    "trace_type",
+    "gas_limit",
+    "log_index",
+    "transaction_index",
+    "gas_used",
+    "topics",
+}
+_BTC_ETL_KEYS = {
+    "coinbase_param",
+    "inputs",
+    "outputs",
+    "spent_transaction_hash",
+    "stripped_size",
+    "input_count",
+    "script_hex",
+    "required_signatures",
+}
+
+
+def _head(path: Path, size: int = 4096) -> bytes:
+    if path.suffix == ".bz2":
+        with bz2.open(path, "rb") as fh:
+            return fh.read(size)
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as fh:
+            return fh.read(size)
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def _keys_of(head: bytes, path: Path) -> set[str]:
+    text = head.decode("utf-8", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    if path.suffix == ".csv" or not first.lstrip().startswith(("{", "[")):
+        return {k.strip().strip('"') for k in first.split(",")}
+    try:
+        obj: Any = json.loads(first)
+    except json.JSONDecodeError:
+        try:
+            obj = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return set()
+    if isinstance(obj, dict) and isinstance(obj.get("result"), dict | list):
+        obj = obj["result"]
+    if isinstance(obj, list):
+        obj = obj[0] if obj else {}
+    return set(obj) if isinstance(obj, dict) else set()
+
+
+def detect_format(path: Path) -> str | None:
+    """The format name of one file, or None when the file is not chain data."""
+    name = path.name
+    if name in _IGNORED_NAMES or name.endswith(".md") or path.stat().st_size == 0:
+        return None
+    if any(m in name for m in _IGNORED_RPC):
+        return None
+    if "getblock_" in name:
+        return "bitcoind-rpc"
+    if any(m in name for m in _ETH_RPC_METHODS):
+        return "eth-rpc"
+    head = _head(path)
+    if head[:4] in _BLK_MAGICS or path.suffix in (".raw", ".blk", ".dat", ".bz2", ".gz"):
+        return "raw-blocks"
+    keys = _keys_of(head, path)
+    if keys & _BTC_ETL_KEYS:
+        return "bitcoin-etl"
+    if keys & _ETH_KEYS:
+        return "ethereum-etl"
+    if {"tx", "merkleroot"} <= keys:
+        return "bitcoind-rpc"
+    if {"transactions", "parentHash"} <= keys:
+        return "eth-rpc"
+    return None
+
+
+def group_sources(paths: Sequence[Path], *, fmt: str | None = None) -> dict[str, list[Path]]:
+    """Expand folders and sort files by format; unknown files in a folder are skipped.
+
+    A file named directly must be recognised (or ``fmt`` given), else :class:`Invalid`.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise Invalid(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        if not path.exists():
+            raise Invalid(f"{path}: no such file or folder")
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            found = fmt or detect_format(file)
+            if found is None and not path.is_dir():
+                raise Invalid(f"{file}: not a chain data format chainsleuth reads (try --format)")
+            if found is not None:
+                groups.setdefault(found, []).append(file)
+    return groups

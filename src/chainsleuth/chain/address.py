@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import base58
 import bech32m
+from bech32m.codecs import DecodeError
 
 from chainsleuth.chain.script import ScriptType
 from chainsleuth.errors import Invalid
@@ -91,7 +92,10 @@ def parse_address(text: str, network: Network = MAINNET) -> tuple[ScriptType, by
     """
     text = text.strip()
     if text.lower().startswith(network.hrp + "1"):
-        version, program = bech32m.decode(network.hrp, text)
+        try:
+            version, program = bech32m.decode(network.hrp, text)
+        except DecodeError:
+            version, program = None, None
         if version is None or program is None:
             raise Invalid(f"address {text!r}: bad bech32/bech32m checksum or length")
         prog = bytes(program)

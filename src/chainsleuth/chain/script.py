@@ -91,9 +91,15 @@ _OP_CHECKMULTISIG = 0xAE
 
 
 @numba.njit(cache=True)
+def _byte(buf: npt.NDArray[np.uint8], i: int) -> int:
+    """buf[i] as a signed 64-bit int, so arithmetic never mixes unsigned and signed."""
+    return int(np.int64(buf[i]))
+
+
+@numba.njit(cache=True)
 def _pubkey_size_ok(buf: npt.NDArray[np.uint8], start: int, size: int) -> bool:
     """CPubKey::ValidSize: the header byte fixes the length (33 compressed, 65 full)."""
-    h = int(buf[start])
+    h = _byte(buf, start)
     if size == 33:
         return h in (2, 3)
     if size == 65:
@@ -105,7 +111,7 @@ def _pubkey_size_ok(buf: npt.NDArray[np.uint8], start: int, size: int) -> bool:
 def _push_only(buf: npt.NDArray[np.uint8], pos: int, end: int) -> bool:
     """True if buf[pos:end] parses as data pushes and small numbers only."""
     while pos < end:
-        op = int(buf[pos])
+        op = _byte(buf, pos)
         pos += 1
         if op > _OP_16:
             return False
@@ -115,21 +121,21 @@ def _push_only(buf: npt.NDArray[np.uint8], pos: int, end: int) -> bool:
         elif op == _OP_PUSHDATA1:
             if pos + 1 > end:
                 return False
-            n = int(buf[pos])
+            n = _byte(buf, pos)
             pos += 1
         elif op == _OP_PUSHDATA2:
             if pos + 2 > end:
                 return False
-            n = int(buf[pos]) | (int(buf[pos + 1]) << 8)
+            n = _byte(buf, pos) | (_byte(buf, pos + 1) << 8)
             pos += 2
         elif op == _OP_PUSHDATA4:
             if pos + 4 > end:
                 return False
             n = (
-                int(buf[pos])
-                | (int(buf[pos + 1]) << 8)
-                | (int(buf[pos + 2]) << 16)
-                | (int(buf[pos + 3]) << 24)
+                _byte(buf, pos)
+                | (_byte(buf, pos + 1) << 8)
+                | (_byte(buf, pos + 2) << 16)
+                | (_byte(buf, pos + 3) << 24)
             )
             pos += 4
         if pos + n > end:
@@ -143,15 +149,15 @@ def _multisig(buf: npt.NDArray[np.uint8], s: int, n: int) -> bool:
     """OP_m <key>... OP_n OP_CHECKMULTISIG with 1 <= m <= n <= 16 and n valid keys."""
     if n < 3 + 34 or buf[s + n - 1] != _OP_CHECKMULTISIG:
         return False
-    m_op = int(buf[s])
-    n_op = int(buf[s + n - 2])
+    m_op = _byte(buf, s)
+    n_op = _byte(buf, s + n - 2)
     if m_op < _OP_1 or m_op > _OP_16 or n_op < _OP_1 or n_op > _OP_16 or m_op > n_op:
         return False
     pos = s + 1
     end = s + n - 2
     keys = 0
     while pos < end:
-        size = int(buf[pos])
+        size = _byte(buf, pos)
         if pos + 1 + size > end or not _pubkey_size_ok(buf, pos + 1, size):
             return False
         pos += 1 + size

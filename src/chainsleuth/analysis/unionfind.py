@@ -1,0 +1,91 @@
+"""Union-find over 4-byte address ids, compiled with numba.
+
+One parent array (uint32), path halving and union by size: once the arrays outgrow the
+CPU cache, memory traffic decides, and one array that is mostly read beats two
+(BENCHMARKS.md). The cluster id of a set is its smallest member id, as GraphSense does,
+so results are deterministic and independent of union order.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
+
+
+@numba.njit(cache=True, inline="always")
+def _find(parent: U32, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = int(parent[x])
+    return x
+
+
+@numba.njit(cache=True)
+def _union_groups(
+    parent: U32, size: U32, indptr: I64, indices: U32, use: npt.NDArray[np.bool_]
+) -> None:
+    """Join all members of each group ``indices[indptr[g]:indptr[g+1]]`` where ``use[g]``."""
+    for g in range(indptr.shape[0] - 1):
+        start, end = indptr[g], indptr[g + 1]
+        if not use[g] or end - start < 2:
+            continue
+        root = _find(parent, int(indices[start]))
+        for k in range(start + 1, end):
+            other = _find(parent, int(indices[k]))
+            if other == root:
+                continue
+            if size[root] < size[other]:
+                root, other = other, root
+            parent[other] = root
+            size[root] += size[other]
+
+
+@numba.njit(cache=True)
+def _smallest_member_ids(parent: U32) -> U32:
+    n = parent.shape[0]
+    root_min = np.full(n, np.uint32(0xFFFFFFFF), np.uint32)
+    out = np.empty(n, np.uint32)
+    for x in range(n):
+        r = _find(parent, x)
+        out[x] = r
+        root_min[r] = min(root_min[r], x)
+    for x in range(n):
+        out[x] = root_min[out[x]]
+    return out
+
+
+def union_groups(
+    n: int,
+    indptr: I64,
+    indices: U32,
+    *,
+    use: npt.NDArray[np.bool_] | None = None,
+) -> U32:
+    """Cluster ``n`` ids so that the members of every used group share a cluster.
+
+    Parameters
+    ----------
+    n
+        Number of ids (address ids are ``0..n-1``).
+    indptr, indices
+        CSR groups: group ``g`` holds ``indices[indptr[g]:indptr[g+1]]`` (e.g. the input
+        addresses of transaction ``g``).
+    use
+        Which groups join their members (e.g. False for CoinJoin transactions).
+
+    Returns
+    -------
+    For every id, its cluster id: the smallest id in its cluster.
+    """
+    if n >= 0xFFFFFFFF:
+        raise ValueError("more than 2**32-1 ids do not fit 4-byte cluster ids")
+    parent = np.arange(n, dtype=np.uint32)
+    size = np.ones(n, dtype=np.uint32)
+    groups = indptr.shape[0] - 1
+    mask = np.ones(groups, np.bool_) if use is None else use
+    _union_groups(parent, size, indptr.astype(np.int64, copy=False), indices, mask)
+    return _smallest_member_ids(parent)

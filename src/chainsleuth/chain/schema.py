@@ -139,7 +139,8 @@ ACCOUNT_TRACES = pa.schema(
         pa.field("trace_address", pa.string(), nullable=False),  # "0,1" path; "" for the root
         pa.field("from_address", EVM_ADDRESS, nullable=True),
         pa.field("to_address", EVM_ADDRESS, nullable=True),
-        pa.field("value", AMOUNT, nullable=False),
+        # null when the source does not say (old geth callTracer SELFDESTRUCT frames)
+        pa.field("value", AMOUNT, nullable=True),
         pa.field("trace_type", pa.string(), nullable=False),  # call, create, suicide, reward
         pa.field("call_type", pa.string(), nullable=True),
         pa.field("reward_type", pa.string(), nullable=True),

@@ -30,7 +30,8 @@ UTXO_BLOCKS = pa.schema(
     [
         pa.field("height", pa.int32(), nullable=False),
         pa.field("hash", HASH, nullable=False),
-        pa.field("prev_hash", HASH, nullable=False),
+        # null when the source does not say (bitcoin-etl exports carry no parent hash)
+        pa.field("prev_hash", HASH, nullable=True),
         pa.field("merkle_root", HASH, nullable=False),
         pa.field("time", TIME, nullable=False),
         pa.field("version", pa.int32(), nullable=False),

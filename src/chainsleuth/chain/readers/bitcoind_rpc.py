@@ -39,7 +39,7 @@ from chainsleuth.chain.readers._utxo_rows import (
     sha256d,
     source_name,
 )
-from chainsleuth.errors import ChainsleuthError, Invalid, MalformedRecord
+from chainsleuth.errors import Invalid, MalformedRecord, Unavailable
 
 _IN_WARMUP = -28
 _INVALID_PARAMETER = (-8, -1, -32602)  # how nodes refuse getblock verbosity 3
@@ -240,7 +240,7 @@ def read_getblock_files(
     yield from _batches(ordered, batch_blocks, source_name(files))
 
 
-class BitcoindError(ChainsleuthError):
+class BitcoindError(Unavailable):
     """The node cannot be reached, refuses the credentials or keeps failing."""
 
 

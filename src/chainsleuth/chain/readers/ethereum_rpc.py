@@ -35,7 +35,7 @@ from chainsleuth.chain.readers._evm_rpc import (
     log_record,
     parity_trace_records,
 )
-from chainsleuth.errors import Invalid, MalformedRecord, NotFound
+from chainsleuth.errors import MalformedRecord, NotFound, Unavailable
 
 _METHOD = re.compile(
     r"(?:web3_response\.)?(eth_getBlockByNumber|eth_getBlockReceipts|eth_getTransactionReceipt"
@@ -43,7 +43,7 @@ _METHOD = re.compile(
 )
 
 
-class EthRpcError(Invalid):
+class EthRpcError(Unavailable):
     """A JSON-RPC call failed: the node answered with an error or could not be reached."""
 
     def __init__(self, url: str, method: str, message: str, code: int | None = None) -> None:

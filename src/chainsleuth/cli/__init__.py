@@ -1,8 +1,11 @@
 """The ``chainsleuth`` command: one group per area, thin commands over domain packages."""
 
+from chainsleuth.cli import chain as _chain  # noqa: F401  (registers ingest, stats)
 from chainsleuth.cli._app import app
 from chainsleuth.cli.ops import db_app, jobs_app
+from chainsleuth.cli.show import show_app
 
+app.add_typer(show_app, name="show")
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from chainsleuth.cli._app import group
+from chainsleuth.cli._options import JsonFlag
 from chainsleuth.cli._render import emit
 from chainsleuth.config import get_settings
 from chainsleuth.db import make_engine, migrate, session_scope
@@ -16,8 +17,6 @@ from chainsleuth.jobs import JobRead, list_jobs
 
 db_app = group("The operational database (SQLite by default, PostgreSQL in production).")
 jobs_app = group("Long-running work and how it ended.")
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def ops_engine() -> Engine:

@@ -307,9 +307,7 @@ def _distinct(table: pa.Table) -> pa.Table:
     if table.num_rows < 2:
         return table
     numbered = table.append_column("__row", pa.array(np.arange(table.num_rows)))
-    first = numbered.group_by(table.column_names, use_threads=False).aggregate(
-        [("__row", "min")]
-    )
+    first = numbered.group_by(table.column_names, use_threads=False).aggregate([("__row", "min")])
     return table.take(np.sort(first.column("__row_min").to_numpy()))
 
 

@@ -16,9 +16,13 @@ from typing import Any
 
 from chainsleuth.chain.batch import ChainBatch, Family
 from chainsleuth.chain.readers.bitcoin_etl import read_bitcoin_etl
-from chainsleuth.chain.readers.bitcoind_rpc import read_getblock_files
+from chainsleuth.chain.readers.bitcoind_rpc import (
+    BitcoindClient,
+    read_bitcoind_rpc,
+    read_getblock_files,
+)
 from chainsleuth.chain.readers.ethereum_etl import read_ethereum_etl
-from chainsleuth.chain.readers.ethereum_rpc import read_eth_rpc_files
+from chainsleuth.chain.readers.ethereum_rpc import EthRpcClient, read_eth_rpc, read_eth_rpc_files
 from chainsleuth.chain.readers.rawblock import read_raw_blocks
 from chainsleuth.errors import Invalid
 
@@ -199,3 +203,55 @@ def group_sources(paths: Sequence[Path], *, fmt: str | None = None) -> dict[str,
             if found is not None:
                 groups.setdefault(found, []).append(file)
     return groups
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """What one ingest run reads: the chain it feeds and the files per format."""
+
+    chain: str
+    family: Family
+    groups: dict[str, list[Path]]
+
+
+def plan_sources(paths: Sequence[Path], *, fmt: str | None, chain: str | None) -> SourcePlan:
+    """Group ``paths`` by format and check they all belong to one chain family."""
+    groups = group_sources(paths, fmt=fmt)
+    if not groups:
+        raise Invalid(f"no chain data found in {', '.join(str(p) for p in paths)}")
+    families = {FORMATS[name].family for name in groups}
+    if len(families) > 1:
+        raise Invalid(
+            "sources mix UTXO and account chains ("
+            + ", ".join(f"{n}: {len(f)} files" for n, f in groups.items())
+            + "); ingest them separately"
+        )
+    first = FORMATS[next(iter(groups))]
+    return SourcePlan(chain or first.default_chain, first.family, groups)
+
+
+def read_plan(
+    plan: SourcePlan, *, batch_blocks: int, network: str, start_height: int | None
+) -> Iterator[ChainBatch]:
+    """Read every group of ``plan`` in turn."""
+    if start_height is not None and set(plan.groups) != {"raw-blocks"}:
+        raise Invalid("--height applies to raw block files only")
+    for name, files in plan.groups.items():
+        extra: dict[str, Any] = {}
+        if name == "raw-blocks":
+            extra = {"network": network, "start_height": start_height}
+        yield from FORMATS[name].read(files, batch_blocks=batch_blocks, **extra)
+
+
+def read_live(
+    fmt: str, url: str, *, start: int, end: int | None, batch_blocks: int
+) -> Iterator[ChainBatch]:
+    """Read blocks ``start..end`` from a running node (``end`` None: up to its tip)."""
+    if fmt == "bitcoind-rpc":
+        with BitcoindClient(url) as client:
+            yield from read_bitcoind_rpc(client, start=start, end=end, batch_blocks=batch_blocks)
+    elif fmt == "eth-rpc":
+        with EthRpcClient(url) as eth:
+            yield from read_eth_rpc(eth, start=start, end=end, batch_blocks=batch_blocks)
+    else:
+        raise Invalid(f"--rpc-url needs --format bitcoind-rpc or eth-rpc, not {fmt!r}")

@@ -28,7 +28,9 @@ def test_ingest_first_590_blocks_and_show_the_first_payment(cli: Run, first_bloc
     ]
     (spent,) = tx["inputs"]
     assert (spent["value"], spent["address"], spent["resolution"]) == (
-        5_000_000_000, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "store"
+        5_000_000_000,
+        "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
+        "store",
     )
     assert tx["fee"] == 0
 

@@ -12,8 +12,8 @@ import typer
 from rich.console import Group
 from rich.table import Table
 
-from chainsleuth.chain.batch import ChainBatch
-from chainsleuth.chain.readers.registry import FORMATS, plan_sources, read_live, read_plan
+from chainsleuth.chain import ChainBatch
+from chainsleuth.chain.readers import FORMATS, plan_sources, read_live, read_plan
 from chainsleuth.cli._app import app
 from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, store_at
 from chainsleuth.cli._progress import ingest_bar

@@ -3,7 +3,7 @@
     python -m benchmarks.bench_chain [--txs N] [--quick]
 
 Runs every case at two sizes (N/10 and N generated transactions; ``--quick``: a tiny
-chain for CI) and once on the real mainnet blocks in /work/shared/data, beside its peers
+chain for CI) and once on the real mainnet blocks in ../shared/data, beside its peers
 (python-bitcoinlib, bdkpython, DuckDB ``read_json``, a numpy copy), and prints the table
 ``case | chainsleuth | peer | ratio`` (ratio > 1: chainsleuth is faster). Cases whose
 chainsleuth piece does not exist yet are skipped with a note. See benchmarks/README.md.

@@ -1,7 +1,7 @@
 """The generated chain as bitcoin-etl JSON lines (``export_blocks_and_transactions``).
 
 Field names and conventions follow bitcoin-etl's export, as in the real fixtures of
-``/work/shared/data/btc-rpc-bitcoin-etl``: values in satoshi, hashes as display hex, the
+``../shared/data/btc-rpc-bitcoin-etl``: values in satoshi, hashes as display hex, the
 coinbase with ``inputs: []``; inputs are enriched (spent value, type and addresses), as
 in the public BigQuery dataset. Lines are built from cached per-script fragments, since
 json.dumps per record would dominate generation time.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +22,12 @@ except ImportError as exc:  # an optional peer: the row is skipped with a note
     bdkpython = None
     _BDK_MISSING = f"bdkpython not installed ({exc}); pip install -e '.[bench]'"
 
-DATA = Path("/work/shared/data")
+# the real data sit in ../shared/data beside the repository (CHAINSLEUTH_SHARED_DATA overrides)
+DATA = Path(
+    os.environ.get(
+        "CHAINSLEUTH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+)
 # Whole blocks only: undo data, UTXO sets and lone transactions are left out.
 _REAL = {
     "btc-blocks-bcoin": ("block*[0-9].raw",),

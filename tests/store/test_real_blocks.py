@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import DATA as SHARED_DATA
 
 from chainsleuth.store import open_store
 
-DATA = Path("/work/shared/data/btc-blocks-hadoopcryptoledger")
+DATA = SHARED_DATA / "btc-blocks-hadoopcryptoledger"
 HAL = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 
 

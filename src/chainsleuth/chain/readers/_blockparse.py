@@ -143,7 +143,9 @@ def _walk_inputs(buf: U8, pos: int, end: int, rows: Rows, at: At) -> tuple[int, 
         return _fail(rows, -p, F_INCOUNT, pos), 0
     for k in range(nin):
         prev = p
-        n, p = _count(buf, p + 36, end, 1)  # 36: the prevout's txid and index
+        if prev + 36 > end:  # the prevout: txid and output index
+            return _fail(rows, K_TRUNC, F_PREVOUT, prev), 0
+        n, p = _count(buf, prev + 36, end, 1)
         if p < 0:
             return _fail(rows, -p, F_SCRIPTSIG, prev), 0
         if p + n + 4 > end:
@@ -169,7 +171,9 @@ def _walk_outputs(buf: U8, pos: int, end: int, rows: Rows, at: At) -> tuple[int,
         return _fail(rows, -p, F_OUTCOUNT, pos), 0, 0
     total = 0
     for k in range(nout):
-        value = int(np.int64(_le(buf, p, 8)))  # _count made sure 9 bytes per output are left
+        if p + 8 > end:
+            return _fail(rows, K_TRUNC, F_VALUE, p), 0, 0
+        value = int(np.int64(_le(buf, p, 8)))
         n, script = _count(buf, p + 8, end, 1)
         if script < 0:
             return _fail(rows, -script, F_SCRIPT, p + 8), 0, 0
@@ -191,6 +195,8 @@ def _skip_witness(buf: U8, pos: int, end: int, rows: Rows, nin: int) -> int:
         items, p = _count(buf, p, end, 1)
         for _ in range(items):
             n, p = _count(buf, p, end, 1)
+            if p < 0:
+                break
             p += n
         if p < 0:
             return _fail(rows, -p, F_WITNESS, pos)
@@ -281,10 +287,18 @@ def walk(buf: U8, starts: I64, ends: I64, fill: bool, rows: Rows) -> At:
 
 
 @numba.njit(cache=True)
-def _dsha(ctx: int, src: int, n: int, tmp: int, dst: int) -> None:
-    """Double SHA-256 of ``n`` bytes at address ``src`` into ``dst``."""
+def _dsha(scratch: U8, pieces: tuple[tuple[int, int], ...], dst: int) -> None:
+    """Double SHA-256 of the (address, length) pieces, concatenated, into address ``dst``.
+
+    ``scratch`` (the SHA256_CTX, then 32 bytes) is passed as an array, not an address,
+    so that numba keeps it alive: an array used only through its address may be freed
+    and its memory handed to the next allocation.
+    """
+    ctx = scratch.ctypes.data
+    tmp = ctx + _CTX_BYTES
     _sha_init(ctx)
-    _sha_update(ctx, src, n)
+    for address, length in pieces:
+        _sha_update(ctx, address, length)
     _sha_final(tmp, ctx)
     _sha_init(ctx)
     _sha_update(ctx, tmp, 32)
@@ -297,23 +311,16 @@ def tx_hashes(buf: U8, txs: I64, starts: I64) -> tuple[U8, U8]:
 
     The txid covers version | inputs and outputs | locktime, leaving out the witness.
     """
-    ctx = np.empty(_CTX_BYTES, np.uint8)
-    tmp = np.empty(32, np.uint8)
+    scratch = np.empty(_CTX_BYTES + 32, np.uint8)
     out = np.empty((txs.shape[0], 32), np.uint8)
     heads = np.empty((starts.shape[0], 32), np.uint8)
-    c, t, p = ctx.ctypes.data, tmp.ctypes.data, buf.ctypes.data
+    p = buf.ctypes.data
     for i in range(txs.shape[0]):
         s, io, io_end, e = txs[i, T_START], txs[i, T_IO], txs[i, T_IOEND], txs[i, T_END]
-        _sha_init(c)
-        _sha_update(c, p + s, 4)
-        _sha_update(c, p + io, io_end - io)
-        _sha_update(c, p + e - 4, 4)
-        _sha_final(t, c)
-        _sha_init(c)
-        _sha_update(c, t, 32)
-        _sha_final(out.ctypes.data + 32 * i, c)
+        pieces = ((p + s, 4), (p + io, io_end - io), (p + e - 4, 4))
+        _dsha(scratch, pieces, out.ctypes.data + 32 * i)
     for i in range(starts.shape[0]):
-        _dsha(c, p + starts[i], HEADER, t, heads.ctypes.data + 32 * i)
+        _dsha(scratch, ((p + starts[i], HEADER),), heads.ctypes.data + 32 * i)
     return out, heads
 
 
@@ -321,21 +328,16 @@ def tx_hashes(buf: U8, txs: I64, starts: I64) -> tuple[U8, U8]:
 def merkle_roots(txids: U8, blk: I64) -> U8:
     """Merkle root of each block's txids (internal order); odd levels repeat the last."""
     roots = np.empty((blk.shape[0], 32), np.uint8)
-    ctx = np.empty(_CTX_BYTES, np.uint8)
-    tmp = np.empty(32, np.uint8)
-    c, t = ctx.ctypes.data, tmp.ctypes.data
+    scratch = np.empty(_CTX_BYTES + 32, np.uint8)
     for b in range(blk.shape[0]):
         n = blk[b, B_NTX]
-        level = np.empty((n + 1, 32), np.uint8)
-        level[:n] = txids[blk[b, B_TX] : blk[b, B_TX] + n]
+        level = txids[blk[b, B_TX] : blk[b, B_TX] + n].copy()
         base = level.ctypes.data
         while n > 1:
-            if n % 2 == 1:
-                level[n] = level[n - 1]
-                n += 1
-            for i in range(0, n, 2):
-                _dsha(c, base + 32 * i, 64, t, base + 16 * i)
-            n //= 2
+            for i in range(0, n, 2):  # the pair of rows i, i+1 becomes row i/2
+                right = base + 32 * min(i + 1, n - 1)
+                _dsha(scratch, ((base + 32 * i, 32), (right, 32)), base + 16 * i)
+            n = (n + 1) // 2
         roots[b] = level[0]
     return roots
 
@@ -410,8 +412,12 @@ def _target(bits: int) -> int:
 
 
 def block_work(bits: int) -> int:
-    """Expected hashes to find a block at ``bits``: 2**256 // (target + 1), as Core's chainwork."""
-    return 2**256 // (_target(bits) + 1)
+    """Expected hashes to find a block at ``bits``: 2**256 // (target + 1), as Core's chainwork.
+
+    Zero for a zero, negative or overflowing target, as Core's ``GetBlockProof``.
+    """
+    target = _target(bits)
+    return 2**256 // (target + 1) if 0 < target < 2**256 else 0
 
 
 def _check_headers(header: U8, blk: I64, txids: U8, heads: U8) -> None:
@@ -422,7 +428,7 @@ def _check_headers(header: U8, blk: I64, txids: U8, heads: U8) -> None:
         raise BlockFault(int(bad[0]), 36, "merkle_root", "does not match the transactions")
     bits = _le_column(header, 72).tolist()
     for b, (h, nbits) in enumerate(zip(heads, bits, strict=True)):
-        if int.from_bytes(h.tobytes(), "little") > _target(nbits):
+        if not block_work(nbits) or int.from_bytes(h.tobytes(), "little") > _target(nbits):
             raise BlockFault(b, 0, "bits", "header hash above the target (proof of work)")
 
 

@@ -5,16 +5,20 @@ that starts with a network magic is blk-framed: ``[magic][uint32 LE size][block]
 repeated, with zero padding allowed at the end (Core preallocates its files). Any other
 file is one bare serialized block.
 
-Pass 1 (:func:`scan_raw_blocks`) reads only the framing and the 80-byte headers, links
-each header to its parent and keeps the chain with the most work, as Core's chainwork
-does (``2**256 // (target + 1)`` per block). When the files hold the genesis block, only
-chains from genesis compete. Stale, orphan and duplicate blocks are skipped and listed.
+Pass 1 (:func:`scan_raw_blocks`) reads only the framing and the 80-byte headers and links
+each header to its parent. Every tree of linked blocks keeps its branch with the most
+work, as Core's chainwork does (``2**256 // (target + 1)`` per block); trees that do not
+link (scattered blocks, part of a blk folder) become separate segments at their own
+heights, unless they overlap a segment with more work. Stale, orphan and duplicate
+blocks are skipped and listed.
 Pass 2 parses the chain in height order, in batches, with the kernels of
 :mod:`chainsleuth.chain.readers._blockparse`; Core writes blocks out of order
 (headers-first sync), so blocks are read by file offset.
 
-Heights: a chain from genesis starts at 0; otherwise at the BIP34 height in its first
-block's coinbase (block version 2 or more); ``start_height`` overrides both.
+Heights: a segment from genesis starts at 0; otherwise at the BIP34 height in its first
+block's coinbase (block version 2 or more). ``start_height`` places the most-work segment
+that has neither (others without a height are then skipped); without it such a segment
+is an error, so no block is dropped unnoticed.
 """
 
 from __future__ import annotations
@@ -70,15 +74,30 @@ class BlockLocation:
 
 
 @dataclass(frozen=True)
-class RawBlockScan:
-    """Pass 1: the best chain in height order, its first height, and the blocks left out.
+class ChainSegment:
+    """Linked blocks from ``start_height`` up, in height order."""
 
-    ``skipped`` holds the display-order hashes of stale, orphan and duplicate blocks.
+    start_height: int
+    blocks: tuple[BlockLocation, ...]
+
+
+@dataclass(frozen=True)
+class RawBlockScan:
+    """Pass 1: the chain segments found, in height order, and the blocks left out.
+
+    Blocks that link form a tree; its most-work branch is a segment. Segments that do not
+    link to each other (scattered blocks, part of a blk folder) each keep their own
+    heights. ``skipped`` holds the display-order hashes of stale, orphan and duplicate
+    blocks.
     """
 
-    chain: tuple[BlockLocation, ...]
-    start_height: int
+    segments: tuple[ChainSegment, ...]
     skipped: tuple[bytes, ...]
+
+    @property
+    def chain(self) -> tuple[BlockLocation, ...]:
+        """Every kept block, in height order."""
+        return tuple(loc for seg in self.segments for loc in seg.blocks)
 
 
 def _load(path: Path, stack: ExitStack) -> Data:
@@ -148,25 +167,32 @@ def _chainwork(parent: list[int], work: list[int]) -> tuple[list[int], list[int]
     return total, root
 
 
-def _best_chain(hashes: list[bytes], prevs: list[bytes], work: list[int]) -> list[int]:
-    """Indices of the best chain, root first; ties go to the block seen first, as in Core."""
+def _branches(hashes: list[bytes], prevs: list[bytes], work: list[int]) -> list[list[int]]:
+    """The most-work branch of every tree of linked blocks, root first, best tree first.
+
+    Ties go to the block seen first, as in Core; a repeated hash leads nowhere.
+    """
     first: dict[bytes, int] = {}
     for i, h in enumerate(hashes):
         first.setdefault(h, i)
     parent = [first.get(p, -1) for p in prevs]
     unique = [i for i, h in enumerate(hashes) if first[h] == i]
     for i in set(range(len(hashes))) - set(unique):
-        parent[i] = -1  # a duplicate leads nowhere
+        parent[i] = -1
     total, root = _chainwork(parent, work)
-    candidates = [i for i in unique if prevs[root[i]] == _ZERO_HASH] or unique
-    if not candidates:
-        return []
-    best = max(candidates, key=lambda i: (total[i], -i))
-    chain = []
-    while best >= 0:
-        chain.append(best)
-        best = parent[best]
-    return chain[::-1]
+    tips: dict[int, int] = {}
+    for i in unique:
+        best = tips.get(root[i])
+        if best is None or total[i] > total[best]:
+            tips[root[i]] = i
+    branches = []
+    for tip in sorted(tips.values(), key=lambda i: (-total[i], i)):
+        branch, j = [], tip
+        while j >= 0:
+            branch.append(j)
+            j = parent[j]
+        branches.append(branch[::-1])
+    return branches
 
 
 def _bip34_height(script: bytes) -> int | None:
@@ -179,26 +205,52 @@ def _bip34_height(script: bytes) -> int | None:
     return int.from_bytes(script[1 : 1 + op], "little")
 
 
-def _first_height(loc: BlockLocation, prev: bytes, data: Data) -> int:
+def _root_height(loc: BlockLocation, prev: bytes, data: Data) -> int | None:
+    """0 for genesis, else the BIP34 height in the coinbase, else None."""
     if prev == _ZERO_HASH:
         return 0
     raw = bytes(data[loc.offset : loc.offset + loc.size])
-    record = f"block {loc.hash.hex()}"
-    height = None
-    if int.from_bytes(raw[:4], "little", signed=True) >= 2:
-        buf = np.frombuffer(raw, np.uint8)
-        try:
-            blk = locate(buf, np.array([0]), np.array([len(raw)]))[0]
-        except BlockFault as fault:
-            raise _error(fault, loc.path, record) from None
-        height = _bip34_height(raw[blk[0, B_CB] : blk[0, B_CB] + blk[0, B_CBLEN]])
-    if height is None:
-        raise MalformedRecord(
-            path=loc.path, record=record, field="height",
-            reason="the chain does not start at genesis and its first block has no BIP34 "
-            "height; pass start_height",
-        )  # fmt: skip
-    return height
+    if int.from_bytes(raw[:4], "little", signed=True) < 2:
+        return None
+    buf = np.frombuffer(raw, np.uint8)
+    try:
+        blk = locate(buf, np.zeros(1, np.int64), np.array([len(raw)], np.int64))[0]
+    except BlockFault as fault:
+        raise _error(fault, loc.path, f"block {loc.hash.hex()}") from None
+    return _bip34_height(raw[blk[0, B_CB] : blk[0, B_CB] + blk[0, B_CBLEN]])
+
+
+def _place(
+    branches: list[list[int]],
+    heights: list[int | None],
+    start_height: int | None,
+    locations: list[BlockLocation],
+) -> list[tuple[int, list[int]]]:
+    """Give each branch its first height and keep those that do not overlap a better one.
+
+    ``start_height`` goes to the most-work branch that cannot tell its height, and the
+    other such branches are left out (listed as skipped); without it such a branch is an
+    error, so no block is dropped unnoticed.
+    """
+    placed: list[tuple[int, list[int]]] = []
+    given = start_height is not None
+    for branch, known in zip(branches, heights, strict=True):  # best first
+        height = known
+        if height is None and start_height is not None:
+            height, start_height = start_height, None
+        elif height is None and given:
+            continue
+        if height is None:
+            loc = locations[branch[0]]
+            raise MalformedRecord(
+                path=loc.path, record=f"block {loc.hash.hex()}", field="height",
+                reason="the blocks from here do not link to genesis and the first has no "
+                "BIP34 height; pass start_height",
+            )  # fmt: skip
+        end = height + len(branch)
+        if all(end <= h or height >= h + len(b) for h, b in placed):
+            placed.append((height, branch))
+    return sorted(placed)
 
 
 def _scan(sources: dict[Path, Data], magic: bytes, start_height: int | None) -> RawBlockScan:
@@ -215,14 +267,17 @@ def _scan(sources: dict[Path, Data], magic: bytes, start_height: int | None) -> 
             locations.append(BlockLocation(path, offset, size, digest[::-1]))
             prevs.append(header[35:3:-1])
             work.append(block_work(int.from_bytes(header[72:76], "little")))
-    chain = _best_chain([loc.hash for loc in locations], prevs, work)
-    on_chain = set(chain)
-    skipped = tuple(loc.hash for i, loc in enumerate(locations) if i not in on_chain)
-    height = start_height
-    if height is None and chain:
-        root = locations[chain[0]]
-        height = _first_height(root, prevs[chain[0]], sources[root.path])
-    return RawBlockScan(tuple(locations[i] for i in chain), height or 0, skipped)
+    branches = _branches([loc.hash for loc in locations], prevs, work)
+    roots = [locations[b[0]] for b in branches]
+    heights = [
+        _root_height(loc, prevs[b[0]], sources[loc.path])
+        for loc, b in zip(roots, branches, strict=True)
+    ]
+    placed = _place(branches, heights, start_height, locations)
+    kept = {i for _, branch in placed for i in branch}
+    skipped = tuple(loc.hash for i, loc in enumerate(locations) if i not in kept)
+    segments = tuple(ChainSegment(h, tuple(locations[i] for i in branch)) for h, branch in placed)
+    return RawBlockScan(segments, skipped)
 
 
 def _magic(network: str) -> bytes:
@@ -241,7 +296,7 @@ def _error(fault: BlockFault, path: str | Path, record: str) -> MalformedRecord:
 def scan_raw_blocks(
     paths: Sequence[Path] | Path, *, network: str = "mainnet", start_height: int | None = None
 ) -> RawBlockScan:
-    """Pass 1 alone: which blocks form the best chain, from which height, and what is left out."""
+    """Pass 1 alone: the chain segments, from which heights, and what is left out."""
     magic = _magic(network)
     with _open_sources(paths) as sources:
         return _scan(sources, magic, start_height)
@@ -270,7 +325,7 @@ def read_raw_blocks(
     network: str = "mainnet",
     start_height: int | None = None,
 ) -> Iterator[ChainBatch]:
-    """Yield the best chain in the files as UTXO batches of ``batch_blocks`` blocks.
+    """Yield the chain segments in the files as UTXO batches of ``batch_blocks`` blocks.
 
     Raises :class:`MalformedRecord` naming the file and block (hash, height, offset).
     """
@@ -282,9 +337,10 @@ def read_raw_blocks(
         if scan.skipped:
             logger.info("skipped %d blocks off the best chain", len(scan.skipped))
             logger.debug("skipped blocks: %s", ", ".join(h.hex() for h in scan.skipped))
-        for first in range(0, len(scan.chain), batch_blocks):
-            batch = scan.chain[first : first + batch_blocks]
-            yield _parse_batch(sources, batch, scan.start_height + first)
+        for segment in scan.segments:
+            for first in range(0, len(segment.blocks), batch_blocks):
+                batch = segment.blocks[first : first + batch_blocks]
+                yield _parse_batch(sources, batch, segment.start_height + first)
 
 
 def parse_block_bytes(raw: bytes, *, height: int, source: str = "") -> ChainBatch:

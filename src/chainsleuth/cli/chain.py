@@ -54,15 +54,19 @@ def _batches(
     return plan.chain, batches
 
 
-def _report_table(report: IngestReport) -> Table:
+def _report_table(report: IngestReport, family: str) -> Table:
+    utxo = family == "utxo"
     rows: list[tuple[str, Any]] = [
         ("chain", report.chain),
         ("blocks added", f"{report.blocks_added:,}"),
         ("blocks already stored", f"{report.blocks_skipped:,}"),
         ("transactions", f"{report.txs_added:,}"),
-        ("inputs / outputs", f"{report.inputs_added:,} / {report.outputs_added:,}"),
+        (
+            "inputs / outputs",
+            f"{report.inputs_added:,} / {report.outputs_added:,}" if utxo else "n/a",
+        ),
         ("new addresses", f"{report.addresses_added:,}"),
-        ("inputs resolved late", f"{report.inputs_resolved_late:,}"),
+        ("inputs resolved late", f"{report.inputs_resolved_late:,}" if utxo else "n/a"),
         ("reorgs", ", ".join(f"at {r.height}" for r in report.reorgs) or "none"),
     ]
     return kv_table("ingested", rows)
@@ -112,11 +116,11 @@ def ingest(
         raise
     with session_scope(engine) as session:
         finish_job(session, job.id, result=report.to_json(), now=datetime.now(UTC))
-    emit(report.to_json(), as_json=as_json, render=lambda _: _report_table(report))
+    family = next(c.family for c in target.chains() if c.name == name)
+    emit(report.to_json(), as_json=as_json, render=lambda _: _report_table(report, family))
 
 
 def _stats_table(s: StoreStats) -> Table:
-    unit = "sat" if s.family == "utxo" else "wei"
     gaps = ", ".join(f"{a:,}-{b:,}" if a != b else f"{a:,}" for a, b in s.gaps[:8])
     if len(s.gaps) > 8:
         gaps += f" (+{len(s.gaps) - 8} more)"
@@ -129,7 +133,7 @@ def _stats_table(s: StoreStats) -> Table:
         ("inputs / outputs", f"{s.inputs:,} / {s.outputs:,}" if s.family == "utxo" else "n/a"),
         ("addresses", f"{s.addresses:,}"),
         ("unresolved inputs", f"{s.unresolved_inputs:,}" if s.family == "utxo" else "n/a"),
-        ("fees (resolved txs)", f"{s.total_fees:,} {unit}"),
+        ("fees (resolved txs)", f"{s.total_fees:,} sat" if s.family == "utxo" else "n/a"),
         ("on disk", f"{s.bytes_on_disk / 1e6:,.2f} MB"),
     ]
     return kv_table(f"chain {s.chain}", rows)

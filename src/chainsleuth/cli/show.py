@@ -85,7 +85,7 @@ def _utxo_tx_view(t: TransactionInfo) -> RenderableType:
     )
     ins = Table(title="inputs", title_justify="left")
     for col in ("#", "spends", "address", "value", "resolved from"):
-        ins.add_column(col, justify="right" if col == "value" else "left")
+        ins.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
     for i in t.inputs:
         ins.add_row(
             str(i.index),
@@ -96,7 +96,7 @@ def _utxo_tx_view(t: TransactionInfo) -> RenderableType:
         )
     outs = Table(title="outputs", title_justify="left")
     for col in ("#", "address", "type", "value", "spent by"):
-        outs.add_column(col, justify="right" if col == "value" else "left")
+        outs.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
     for o in t.outputs:
         outs.add_row(
             str(o.vout), o.address or "", o.script_type, btc(o.value), (o.spent_by or "")[:16]
@@ -117,7 +117,7 @@ def _account_tx_view(t: AccountTransactionInfo) -> RenderableType:
     )
     moves = Table(title="value transfers", title_justify="left")
     for col in ("kind", "from", "to", "value", "token"):
-        moves.add_column(col)
+        moves.add_column(col, overflow="fold")
     for m in t.transfers:
         value = _eth(m.value) if m.token is None else f"{m.value:,}" if m.value is not None else "?"
         moves.add_row(m.kind, m.from_address or "", m.to_address or "", value, m.token or "")
@@ -138,14 +138,14 @@ def _address_view(a: AddressInfo, family: str) -> RenderableType:
     )
     txs = Table(title="transactions (newest first)", title_justify="left")
     for col in ("txid", "height", "received", "sent"):
-        txs.add_column(col, justify="left" if col == "txid" else "right")
+        txs.add_column(col, justify="left" if col == "txid" else "right", overflow="fold")
     for t in a.txs:
         txs.add_row(t.txid, f"{t.height:,}", _money(family, t.received), _money(family, t.sent))
     parts: list[RenderableType] = [head, txs]
     if a.tokens:
         tokens = Table(title="tokens (raw units)", title_justify="left")
         for col in ("token", "received", "sent"):
-            tokens.add_column(col)
+            tokens.add_column(col, overflow="fold")
         for k in a.tokens:
             tokens.add_row(k.token, f"{k.received:,}", f"{k.sent:,}")
         parts.append(tokens)

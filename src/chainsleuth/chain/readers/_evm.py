@@ -284,7 +284,7 @@ def split_batches(
     key = {"blocks": "number"}
     ordered = {}
     for name, table in tables.items():
-        t = _distinct(table)
+        t = _distinct(name, table)
         ordered[name] = t.take(pc.sort_indices(t, [(key.get(name, "block_number"), "ascending")]))
     numbers = np.unique(
         np.concatenate(
@@ -302,13 +302,33 @@ def split_batches(
         yield ChainBatch("account", part, source)
 
 
-def _distinct(table: pa.Table) -> pa.Table:
-    """The table without repeated rows, first occurrences in their original order."""
+_IDENTITY = {
+    "blocks": ["hash"],
+    "transactions": ["hash"],
+    "traces": [
+        "block_number", "transaction_hash", "trace_address", "trace_type", "reward_type",
+        "to_address",
+    ],
+    "token_transfers": ["transaction_hash", "log_index"],
+}  # fmt: skip
+
+
+def _distinct(name: str, table: pa.Table) -> pa.Table:
+    """One row per identity (a block read from an export and a stream, say), in first order.
+
+    Of repeated rows the one with the fewest nulls wins: a stream row carries receipt
+    fields its plain export lacks.
+    """
     if table.num_rows < 2:
         return table
-    numbered = table.append_column("__row", pa.array(np.arange(table.num_rows)))
-    first = numbered.group_by(table.column_names, use_threads=False).aggregate([("__row", "min")])
-    return table.take(np.sort(first.column("__row_min").to_numpy()))
+    nulls = np.zeros(table.num_rows, np.int64)
+    for column in table.columns:
+        nulls += column.is_null().to_numpy(zero_copy_only=False)
+    richest_first = np.lexsort((np.arange(table.num_rows), nulls))
+    ranked = table.take(richest_first).append_column("__pos", pa.array(np.arange(table.num_rows)))
+    keep = ranked.group_by(_IDENTITY[name], use_threads=False).aggregate([("__pos", "min")])
+    rows = richest_first[keep.column("__pos_min").to_numpy()]
+    return table.take(np.sort(rows))
 
 
 def source_files(

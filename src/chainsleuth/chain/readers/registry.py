@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -139,6 +140,35 @@ def _head(path: Path, size: int = 4096) -> bytes:
         return fh.read(size)
 
 
+_GENESIS_TIME = 1231006505
+_LATEST_TIME = 4102444800  # 2100-01-01
+
+
+def _looks_like_block_header(head: bytes) -> bool:
+    """A bare serialized block: not text, a plausible time, and its header meets its target.
+
+    Proof of work is what tells a header from other binary data (undo files, UTXO dumps).
+    """
+    if len(head) < 81 or _is_text(head):
+        return False
+    time = int.from_bytes(head[68:72], "little")
+    bits = int.from_bytes(head[72:76], "little")
+    exponent, mantissa = bits >> 24, bits & 0x007FFFFF
+    if not _GENESIS_TIME <= time < _LATEST_TIME or not 3 <= exponent <= 0x22 or not mantissa:
+        return False
+    target = mantissa << (8 * (exponent - 3))
+    digest = hashlib.sha256(hashlib.sha256(head[:80]).digest()).digest()
+    return int.from_bytes(digest, "little") <= target
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _keys_of(head: bytes, path: Path) -> set[str]:
     text = head.decode("utf-8", errors="replace")
     first = text.splitlines()[0] if text else ""
@@ -163,14 +193,14 @@ def detect_format(path: Path) -> str | None:
     name = path.name
     if name in _IGNORED_NAMES or name.endswith(".md") or path.stat().st_size == 0:
         return None
-    if any(m in name for m in _IGNORED_RPC):
-        return None
+    if any(m in name for m in _IGNORED_RPC) or "_latest_" in name or "_pending_" in name:
+        return None  # not chain data, or a chain-tip probe rather than a fixed block
     if "getblock_" in name:
         return "bitcoind-rpc"
     if any(m in name for m in _ETH_RPC_METHODS):
         return "eth-rpc"
     head = _head(path)
-    if head[:4] in _BLK_MAGICS or path.suffix in (".raw", ".blk", ".dat", ".bz2", ".gz"):
+    if head[:4] in _BLK_MAGICS or _looks_like_block_header(head):
         return "raw-blocks"
     keys = _keys_of(head, path)
     if keys & _BTC_ETL_KEYS:

@@ -526,14 +526,13 @@ def _outputs(batch: _Batch) -> pa.Table:
     ])  # fmt: skip
 
 
-def parse_blocks(raw: bytes, sizes: I64, heights: I32) -> dict[str, pa.Table]:
-    """Parse blocks laid end to end in ``raw`` (``sizes`` bytes each) into the UTXO tables.
+def parse_blocks(buf: U8, starts: I64, sizes: I64, heights: I32) -> dict[str, pa.Table]:
+    """Parse the blocks at ``buf[starts[i]:starts[i]+sizes[i]]`` into the UTXO tables.
 
-    Raises :class:`BlockFault` naming the block of the batch that is malformed.
+    ``buf`` may be a memory-mapped file: every column is copied out of it, so the tables
+    outlive the mapping. Raises :class:`BlockFault` naming the malformed block.
     """
-    buf = np.frombuffer(raw, np.uint8)
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
+    ends = starts + sizes
     rows = locate(buf, starts, ends)
     txids, heads = tx_hashes(buf, rows[1], starts)
     header = fixed(buf, starts, HEADER, False)

@@ -305,15 +305,28 @@ def scan_raw_blocks(
 def _parse_batch(
     sources: dict[Path, Data], locations: Sequence[BlockLocation], height: int
 ) -> ChainBatch:
-    raw = b"".join(sources[loc.path][loc.offset : loc.offset + loc.size] for loc in locations)
     sizes = np.array([loc.size for loc in locations], np.int64)
     heights = np.arange(height, height + len(locations), dtype=np.int32)
+    paths = {loc.path for loc in locations}
+    if len(paths) == 1:  # parse in place: no copy of the blocks
+        buf = np.frombuffer(sources[paths.pop()], np.uint8)
+        starts = np.array([loc.offset for loc in locations], np.int64)
+    else:
+        raw = b"".join(sources[loc.path][loc.offset : loc.offset + loc.size] for loc in locations)
+        buf = np.frombuffer(raw, np.uint8)
+        starts = np.cumsum(sizes) - sizes
+    error: MalformedRecord | None = None
     try:
-        tables = parse_blocks(raw, sizes, heights)
+        tables = parse_blocks(buf, starts, sizes, heights)
     except BlockFault as fault:
         loc = locations[fault.block]
         record = f"block {loc.hash.hex()} (height {height + fault.block}, offset {loc.offset})"
-        raise _error(fault, loc.path, record) from None
+        error = _error(fault, loc.path, record)
+    if error is not None:
+        # raised outside the handler: the fault's frames, which view the memory-mapped
+        # file, must be gone before the file is closed
+        del buf
+        raise error
     source = ", ".join(dict.fromkeys(str(loc.path) for loc in locations))
     return ChainBatch("utxo", tables, source)
 
@@ -345,8 +358,11 @@ def read_raw_blocks(
 
 def parse_block_bytes(raw: bytes, *, height: int, source: str = "") -> ChainBatch:
     """Parse one bare serialized block (header, tx count, transactions) at ``height``."""
+    buf = np.frombuffer(raw, np.uint8)
     try:
-        tables = parse_blocks(raw, np.array([len(raw)], np.int64), np.array([height], np.int32))
+        tables = parse_blocks(
+            buf, np.zeros(1, np.int64), np.array([len(raw)], np.int64), np.array([height], np.int32)
+        )
     except BlockFault as fault:
         raise _error(fault, source or "<bytes>", f"block at height {height}") from None
     return ChainBatch("utxo", tables, source)

@@ -24,9 +24,13 @@ import pyarrow as pa
 from llvmlite import binding  # type: ignore[import-untyped]
 from numba import types
 
+from chainsleuth.chain import script
 from chainsleuth.chain.schema import HASH, UTXO_BLOCKS, UTXO_INPUTS, UTXO_OUTPUTS, UTXO_TRANSACTIONS
 from chainsleuth.chain.script import classify_one
 from chainsleuth.errors import Invalid
+from chainsleuth.numba_cache import drop_stale
+
+drop_stale(__file__, script.__file__)
 
 U8 = npt.NDArray[np.uint8]
 _F = TypeVar("_F", bound=Callable[..., Any])

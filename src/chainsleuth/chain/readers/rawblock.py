@@ -24,6 +24,8 @@ is an error, so no block is dropped unnoticed.
 from __future__ import annotations
 
 import bz2
+import contextlib
+import gc
 import gzip
 import hashlib
 import logging
@@ -107,7 +109,9 @@ def _load(path: Path, stack: ExitStack) -> Data:
         if head[:3] != b"BZh" and head[:2] != b"\x1f\x8b":
             if not head:
                 return b""
-            return stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            stack.callback(_close_map, mapped)
+            return mapped
     opener = bz2.open if head == b"BZh" else gzip.open
     try:
         with opener(path, "rb") as stream:
@@ -116,6 +120,20 @@ def _load(path: Path, stack: ExitStack) -> Data:
         raise MalformedRecord(
             path=path, record="file", field="compression", reason=f"cannot decompress: {exc}"
         ) from None
+
+
+def _close_map(mapped: mmap.mmap) -> None:
+    """Unmap now if no array still views the file, else when the last view goes.
+
+    numba's first compile of a kernel can keep its arguments alive until the next garbage
+    collection; a mapping closed under such a view raises BufferError.
+    """
+    try:
+        mapped.close()
+    except BufferError:
+        gc.collect()
+        with contextlib.suppress(BufferError):
+            mapped.close()
 
 
 @contextmanager

@@ -48,3 +48,13 @@ def test_account_rows_keep_exact_limbs() -> None:
     assert g.edge_token.tolist() == [NO_ID, 9]
     assert g.addr_out.row(1).tolist() == [1]
     assert np.array_equal(g.addr_in.row(1), [0])
+
+
+def test_account_rows_with_a_reward_have_no_sender_edge() -> None:
+    g = account_graph_from_rows(
+        [{"src": NO_ID, "dst": 0, "value": 2, "kind": 3}, {"src": 0, "dst": 1, "value": 1}]
+    )
+    assert g.n_addresses == 2
+    assert g.addr_out.row(0).tolist() == [1]
+    assert g.addr_in.row(0).tolist() == [0]
+    assert g.addr_in.row(1).tolist() == [1]

@@ -4,16 +4,63 @@ No ORM, no web: inputs are :class:`UtxoGraph` / :class:`AccountGraph` arrays, ou
 are plain data a canvas, a report or a lab grader can consume.
 """
 
+from chainsleuth.analysis.change import CHANGE_HEURISTICS, ChangeMarks, mark_change
+from chainsleuth.analysis.cluster import Clusters, UnionForest, cluster_addresses, update_clusters
+from chainsleuth.analysis.cluster_io import load_clusters, refresh_clusters, save_clusters
+from chainsleuth.analysis.coinjoin import CoinJoinKind, CoinJoinRules, detect_coinjoins, mixing
+from chainsleuth.analysis.evaluate import pairwise_precision_recall
+from chainsleuth.analysis.explain import Step, explain
 from chainsleuth.analysis.graph import NO_ID, AccountGraph, Adjacency, UtxoGraph
 from chainsleuth.analysis.graph_build import account_graph_from_rows, utxo_graph_from_rows
-from chainsleuth.analysis.unionfind import union_groups
+from chainsleuth.analysis.peel import PeelChain, follow_peel
+from chainsleuth.analysis.trace import Start, trace
+from chainsleuth.analysis.trace_export import (
+    export,
+    trace_graph,
+    write_csv,
+    write_graphml,
+    write_json,
+)
+from chainsleuth.analysis.trace_result import STATUS_NAMES, Summary, Trace
+from chainsleuth.analysis.unionfind import smallest_member_ids, union_groups, union_traced
 
 __all__ = [
+    "CHANGE_HEURISTICS",
     "NO_ID",
+    "STATUS_NAMES",
     "AccountGraph",
     "Adjacency",
+    "ChangeMarks",
+    "Clusters",
+    "CoinJoinKind",
+    "CoinJoinRules",
+    "PeelChain",
+    "Start",
+    "Step",
+    "Summary",
+    "Trace",
+    "UnionForest",
     "UtxoGraph",
     "account_graph_from_rows",
+    "cluster_addresses",
+    "detect_coinjoins",
+    "explain",
+    "export",
+    "follow_peel",
+    "load_clusters",
+    "mark_change",
+    "mixing",
+    "pairwise_precision_recall",
+    "refresh_clusters",
+    "save_clusters",
+    "smallest_member_ids",
+    "trace",
+    "trace_graph",
     "union_groups",
+    "union_traced",
+    "update_clusters",
     "utxo_graph_from_rows",
+    "write_csv",
+    "write_graphml",
+    "write_json",
 ]

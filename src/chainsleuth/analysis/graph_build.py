@@ -108,13 +108,20 @@ def utxo_graph_from_rows(
     )
 
 
+def _ends(ids: np.ndarray) -> tuple[list[int], list[int]]:
+    """(address, edge) pairs of the edges whose end is an address (rewards have no sender)."""
+    edges = np.flatnonzero(ids != NO_ID)
+    return ids[edges].astype(np.int64).tolist(), edges.tolist()
+
+
 def account_graph_from_rows(
     transfers: Sequence[Mapping[str, Any]], *, n_addresses: int | None = None
 ) -> AccountGraph:
     """An :class:`AccountGraph` from transfers in replay order.
 
-    Each row: ``src``, ``dst``, ``value`` (int, exact); optional ``tx`` (default: its
-    position), ``kind`` (0), ``token`` (NO_ID: native coin), ``block`` and ``time``.
+    Each row: ``src``, ``dst`` (NO_ID for a reward's sender or a contract creation's
+    receiver), ``value`` (int, exact); optional ``tx`` (default: its position), ``kind``
+    (0), ``token`` (NO_ID: native coin), ``block`` and ``time``.
     """
     n = len(transfers)
     values = [int(t["value"]) for t in transfers]
@@ -123,7 +130,8 @@ def account_graph_from_rows(
     src = np.array([t["src"] for t in transfers], np.uint32)
     dst = np.array([t["dst"] for t in transfers], np.uint32)
     ids = np.concatenate([src, dst]) if n else np.zeros(0, np.uint32)
-    n_addr = n_addresses if n_addresses is not None else (int(ids.max()) + 1 if n else 0)
+    ids = ids[ids != NO_ID]
+    n_addr = n_addresses if n_addresses is not None else (int(ids.max()) + 1 if len(ids) else 0)
     tx = np.array([t.get("tx", i) for i, t in enumerate(transfers)], np.uint32)
     mask = (1 << 64) - 1
     return AccountGraph(
@@ -140,6 +148,6 @@ def account_graph_from_rows(
         edge_overflow=np.array([v >> 128 > 0 for v in values], np.bool_),
         edge_block=np.array([t.get("block", i) for i, t in enumerate(transfers)], np.int64),
         edge_time=np.array([t.get("time", 0) for t in transfers], np.int64),
-        addr_out=_adjacency(n_addr, src.astype(np.int64).tolist(), list(range(n))),
-        addr_in=_adjacency(n_addr, dst.astype(np.int64).tolist(), list(range(n))),
+        addr_out=_adjacency(n_addr, *_ends(src)),
+        addr_in=_adjacency(n_addr, *_ends(dst)),
     )

@@ -4,6 +4,10 @@ One parent array (uint32), path halving and union by size: once the arrays outgr
 CPU cache, memory traffic decides, and one array that is mostly read beats two
 (BENCHMARKS.md). The cluster id of a set is its smallest member id, as GraphSense does,
 so results are deterministic and independent of union order.
+
+:func:`union_groups` is the one-shot form; :func:`union_traced` works on a saved
+parent/size pair (incremental updates) and returns the union forest: one edge per merge
+of two sets, which is what explains afterwards why two ids share a cluster.
 """
 
 from __future__ import annotations
@@ -42,6 +46,35 @@ def _union_groups(
                 root, other = other, root
             parent[other] = root
             size[root] += size[other]
+
+
+@numba.njit(cache=True)
+def _union_traced(
+    parent: U32,
+    size: U32,
+    indptr: I64,
+    indices: U32,
+    use: npt.NDArray[np.bool_],
+) -> I64:
+    """Like :func:`_union_groups`; returns the element index ``k`` of every merge."""
+    edge_elem = np.empty(indices.shape[0], np.int64)
+    n_edges = 0
+    for g in range(indptr.shape[0] - 1):
+        start, end = indptr[g], indptr[g + 1]
+        if not use[g] or end - start < 2:
+            continue
+        for k in range(start + 1, end):
+            root = _find(parent, int(indices[start]))
+            other = _find(parent, int(indices[k]))
+            if other == root:
+                continue
+            if size[root] < size[other]:
+                root, other = other, root
+            parent[other] = root
+            size[root] += size[other]
+            edge_elem[n_edges] = k
+            n_edges += 1
+    return edge_elem[:n_edges].copy()
 
 
 @numba.njit(cache=True)
@@ -88,4 +121,32 @@ def union_groups(
     groups = indptr.shape[0] - 1
     mask = np.ones(groups, np.bool_) if use is None else use
     _union_groups(parent, size, indptr.astype(np.int64, copy=False), indices, mask)
+    return _smallest_member_ids(parent)
+
+
+def union_traced(
+    parent: U32,
+    size: U32,
+    indptr: I64,
+    indices: U32,
+    *,
+    use: npt.NDArray[np.bool_] | None = None,
+) -> I64:
+    """Join each used group into ``parent``/``size`` in place; return the forest edges.
+
+    Group ``g`` joins its first member with each later one, in order. Every join that
+    merges two sets is one forest edge, returned as the index ``k`` into ``indices`` of
+    the later member: the edge links ``indices[indptr[g]]`` and ``indices[k]``. Groups run
+    in order, so the forest is deterministic, and applying groups in two calls gives the
+    same parent, sizes and edges as one call over all of them.
+    """
+    if parent.shape[0] >= 0xFFFFFFFF:
+        raise ValueError("more than 2**32-1 ids do not fit 4-byte cluster ids")
+    groups = indptr.shape[0] - 1
+    mask = np.ones(groups, np.bool_) if use is None else use
+    return _union_traced(parent, size, indptr.astype(np.int64, copy=False), indices, mask)
+
+
+def smallest_member_ids(parent: U32) -> U32:
+    """The cluster id of every id: the smallest member of its set (compresses ``parent``)."""
     return _smallest_member_ids(parent)

@@ -8,9 +8,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from chainsleuth.analysis.graph import AccountGraph, UtxoGraph
 from chainsleuth.chain.batch import ChainBatch
-from chainsleuth.errors import NotFound
-from chainsleuth.store import catalog, csr, query
+from chainsleuth.errors import Invalid, NotFound
+from chainsleuth.store import catalog, csr, graph_arrays, query
 from chainsleuth.store import manifest as mf
 from chainsleuth.store.csr import CsrGraph
 from chainsleuth.store.errors import StoreLocked
@@ -156,7 +157,7 @@ class ChainStore:
             return query.account_address(con, chain, address, limit=limit, offset=offset)
 
     def build_index(self, chain: str) -> CsrGraph:
-        """Build the CSR arrays of ``chain`` from its partitions and commit them."""
+        """Build the CSR and graph arrays of ``chain`` from its partitions and commit them."""
         with writer_lock(self.root):
             data = self._manifest()
             entry = mf.chain_entry(data, chain)
@@ -165,9 +166,12 @@ class ChainStore:
             rel = f"index-{seq}"
             staging = Staging(self.root)
             chain_dir = self.root / "chains" / chain
-            build = csr.build_utxo if entry["family"] == "utxo" else csr.build_account
             try:
-                build(staging, f"chains/{chain}/{rel}", chain_dir, entry)
+                if entry["family"] == "utxo":
+                    csr.build_utxo(staging, f"chains/{chain}/{rel}", chain_dir, entry)
+                    graph_arrays.write_utxo(staging, f"chains/{chain}/{rel}", chain_dir, entry)
+                else:
+                    graph_arrays.write_account(staging, f"chains/{chain}/{rel}", chain_dir, entry)
                 csr.write_meta(staging, f"chains/{chain}/{rel}", entry, data["generation"] + 1)
                 staging.publish()
             except BaseException:
@@ -180,7 +184,20 @@ class ChainStore:
 
     def graph(self, chain: str) -> CsrGraph:
         """The CSR arrays last built by :meth:`build_index` (memory-mapped)."""
+        return csr.load(self._index_dir(chain, None))
+
+    def utxo_graph(self, chain: str) -> UtxoGraph:
+        """The :class:`UtxoGraph` arrays last built by :meth:`build_index` (memory-mapped)."""
+        return graph_arrays.load_utxo(self._index_dir(chain, "utxo"))
+
+    def account_graph(self, chain: str) -> AccountGraph:
+        """The :class:`AccountGraph` edges last built by :meth:`build_index` (memory-mapped)."""
+        return graph_arrays.load_account(self._index_dir(chain, "account"))
+
+    def _index_dir(self, chain: str, family: str | None) -> Path:
         entry = mf.chain_entry(self._manifest(), chain)
+        if family is not None and entry["family"] != family:
+            raise Invalid(f"chain {chain!r} is a {entry['family']} chain, not {family}")
         if not entry["index"]:
             raise NotFound(f"chain {chain!r}: no graph index; run build_index first")
-        return csr.load(self.root / "chains" / chain / entry["index"])
+        return self.root / "chains" / chain / entry["index"]

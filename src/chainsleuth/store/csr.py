@@ -5,9 +5,10 @@ UTXO chains: ``addr_out`` (address -> txs it received in, one entry per output),
 (tx -> output addresses), ``tx_in`` (tx -> input addresses), plus ``out_spent`` (global
 output index -> spending tx id or NO_ID). Account chains: transfer edges (``edge_src``,
 ``edge_dst``, ``edge_tx``, ``edge_kind``: 0 transaction, 1 trace, 2 token transfer) with
-``addr_out``/``addr_in`` (address -> edge ids) and ``tx_edges`` (tx -> edge ids).
-Rows keep ingest order, so an address's entries are in ascending tx id. Built in two
-streaming passes over the partitions (count, then scatter): memory is O(ids), not O(edges).
+``addr_out``/``addr_in`` (address -> edge ids) and ``tx_edges`` (tx -> edge ids), written
+with the other edge arrays by :mod:`chainsleuth.store.graph_arrays`. Rows keep ingest order,
+so an address's entries are in ascending tx id. Built in two streaming passes (count,
+then scatter): memory is O(rows of the CSR), not O(entries).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ class Csr:
     """Row ``i`` is ``indices[indptr[i]:indptr[i + 1]]``."""
 
     indptr: I64
-    indices: U32
+    indices: npt.NDArray[np.integer[Any]]
 
-    def row(self, i: int) -> U32:
+    def row(self, i: int) -> npt.NDArray[np.integer[Any]]:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     @property
@@ -59,20 +60,32 @@ class CsrGraph:
     arrays: Mapping[str, npt.NDArray[Any]]
 
 
-def _col(table: Any, name: str, fill: int) -> npt.NDArray[Any]:
+def filled(table: Any, name: str, fill: int) -> npt.NDArray[Any]:
+    """Column ``name`` of ``table`` as numpy, nulls replaced by ``fill``."""
     return np.asarray(pc.fill_null(table[name], fill).to_numpy())
 
 
-def _scatter(
-    staging: Staging, rel: str, n_rows: int, chunks: Chunks, *, row: str, val: str
+def scatter(
+    staging: Staging,
+    rel: str,
+    n_rows: int,
+    chunks: Chunks,
+    *,
+    row: str,
+    val: str,
+    dtype: npt.DTypeLike = np.uint32,
 ) -> None:
+    """Write ``rel.indptr.npy`` / ``rel.indices.npy``: row ``c[row]`` gets ``c[val]``, in order.
+
+    ``chunks`` is read twice (count, then scatter); entries keep their order within a row.
+    """
     counts = np.zeros(n_rows, np.int64)
     for c in chunks():
         counts += np.bincount(c[row], minlength=n_rows)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     staging.npy(f"{rel}.indptr.npy", indptr)
     indices = np.lib.format.open_memmap(
-        staging.path(f"{rel}.indices.npy"), "w+", np.uint32, (int(indptr[-1]),)
+        staging.path(f"{rel}.indices.npy"), "w+", dtype, (int(indptr[-1]),)
     )
     cursor = indptr[:-1].copy()
     for c in chunks():
@@ -93,7 +106,7 @@ def _utxo_chunks(chain_dir: Path, entry: ChainEntry, table: str) -> Chunks:
     def gen() -> Iterator[dict[str, npt.NDArray[Any]]]:
         for b in entry["batches"]:
             t = pq.read_table(chain_dir / b["files"][table], columns=cols)
-            addr = _col(t, "addr_id", int(NO_ID)).astype(np.uint32)
+            addr = filled(t, "addr_id", int(NO_ID)).astype(np.uint32)
             has = addr != NO_ID
             tx = t["tx_id"].to_numpy().astype(np.uint32)
             yield {
@@ -101,7 +114,7 @@ def _utxo_chunks(chain_dir: Path, entry: ChainEntry, table: str) -> Chunks:
                 "tx": tx[has].astype(np.int64),
                 "tx_val": tx[has],
                 "addr_val": addr[has],
-                "out": _col(t, cols[2], -1).astype(np.int64),
+                "out": filled(t, cols[2], -1).astype(np.int64),
                 "all_tx": tx,
             }
 
@@ -112,8 +125,8 @@ def build_utxo(staging: Staging, rel: str, chain_dir: Path, entry: ChainEntry) -
     n_addr, n_tx = entry["counts"]["addresses"], entry["counts"]["txs"]
     for table, a, t in (("outputs", "addr_out", "tx_out"), ("inputs", "addr_in", "tx_in")):
         chunks = _utxo_chunks(chain_dir, entry, table)
-        _scatter(staging, f"{rel}/{a}", n_addr, chunks, row="addr", val="tx_val")
-        _scatter(staging, f"{rel}/{t}", n_tx, chunks, row="tx", val="addr_val")
+        scatter(staging, f"{rel}/{a}", n_addr, chunks, row="addr", val="tx_val")
+        scatter(staging, f"{rel}/{t}", n_tx, chunks, row="tx", val="addr_val")
     spent = np.lib.format.open_memmap(
         staging.path(f"{rel}/out_spent.npy"), "w+", np.uint32, (entry["counts"]["outputs"],)
     )
@@ -123,64 +136,6 @@ def build_utxo(staging: Staging, rel: str, chain_dir: Path, entry: ChainEntry) -
         spent[c["out"][ok]] = c["all_tx"][ok]
     spent.flush()
     del spent
-
-
-def _account_edges(chain_dir: Path, entry: ChainEntry) -> Chunks:
-    def gen() -> Iterator[dict[str, npt.NDArray[Any]]]:
-        for b in entry["batches"]:
-            for kind, table, where in (
-                (0, "transactions", None),
-                (1, "traces", "status = 1 AND (transaction_hash IS NULL OR trace_address <> '')"),
-                (2, "token_transfers", None),
-            ):
-                t = pq.read_table(chain_dir / b["files"][table])
-                if where:
-                    keep = pc.and_(
-                        pc.equal(t["status"], 1),
-                        pc.or_(
-                            pc.is_null(t["transaction_hash"]), pc.not_equal(t["trace_address"], "")
-                        ),
-                    )
-                    t = t.filter(keep)
-                yield {
-                    "src": _col(t, "from_id", int(NO_ID)).astype(np.uint32),
-                    "dst": _col(t, "to_id", int(NO_ID)).astype(np.uint32),
-                    "tx": _col(t, "tx_id", int(NO_ID)).astype(np.uint32),
-                    "kind": np.full(t.num_rows, kind, np.uint8),
-                }
-
-    return gen
-
-
-def _once(chunk: dict[str, npt.NDArray[Any]]) -> Chunks:
-    def gen() -> Iterator[dict[str, npt.NDArray[Any]]]:
-        yield chunk
-
-    return gen
-
-
-def build_account(staging: Staging, rel: str, chain_dir: Path, entry: ChainEntry) -> None:
-    edges = _account_edges(chain_dir, entry)
-    parts: dict[str, list[npt.NDArray[Any]]] = {"src": [], "dst": [], "tx": [], "kind": []}
-    # edge arrays are written in one go here; at full-chain scale they would be streamed
-    # into memmaps like the CSR indices
-    for c in edges():
-        for k, lst in parts.items():
-            lst.append(c[k])
-    arrays = {k: np.concatenate(v) if v else np.zeros(0, np.uint32) for k, v in parts.items()}
-    for k, arr in arrays.items():
-        staging.npy(f"{rel}/edge_{k}.npy", arr)
-    n_edges = len(arrays["src"])
-    eid = np.arange(n_edges, dtype=np.uint32)
-    n_addr, n_tx = entry["counts"]["addresses"], entry["counts"]["txs"]
-    for name, key, n in (
-        ("addr_out", "src", n_addr),
-        ("addr_in", "dst", n_addr),
-        ("tx_edges", "tx", n_tx),
-    ):
-        has = arrays[key] != NO_ID
-        chunk = {"row": arrays[key][has].astype(np.int64), "val": eid[has]}
-        _scatter(staging, f"{rel}/{name}", n, _once(chunk), row="row", val="val")
 
 
 def write_meta(staging: Staging, rel: str, entry: ChainEntry, generation: int) -> None:
@@ -193,19 +148,35 @@ def write_meta(staging: Staging, rel: str, entry: ChainEntry, generation: int) -
     staging.path(f"{rel}/graph.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
+# What a CsrGraph shows of the index dir (adjacency, plain arrays); graph_arrays has the rest.
+_SHOWN = {
+    "utxo": (("addr_out", "addr_in", "tx_out", "tx_in"), ("out_spent",)),
+    "account": (
+        ("addr_out", "addr_in", "tx_edges"),
+        ("edge_src", "edge_dst", "edge_tx", "edge_kind"),
+    ),
+}
+
+
+def _mmap(path: Path) -> npt.NDArray[Any]:
+    arr: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
+    return arr
+
+
+def read_meta(index_dir: Path) -> dict[str, Any]:
+    """The index's ``graph.json``: family, n_addresses, n_txs, generation."""
+    meta: dict[str, Any] = json.loads((index_dir / "graph.json").read_text(encoding="utf-8"))
+    return meta
+
+
 def load(index_dir: Path) -> CsrGraph:
-    meta = json.loads((index_dir / "graph.json").read_text(encoding="utf-8"))
-    adjacency: dict[str, Csr] = {}
-    arrays: dict[str, npt.NDArray[Any]] = {}
-    for path in sorted(index_dir.glob("*.npy")):
-        name = path.name.removesuffix(".npy")
-        arr = np.load(path, mmap_mode="r")
-        if name.endswith(".indices"):
-            base = name.removesuffix(".indices")
-            indptr = np.load(index_dir / f"{base}.indptr.npy", mmap_mode="r")
-            adjacency[base] = Csr(indptr, arr)
-        elif not name.endswith(".indptr"):
-            arrays[name] = arr
+    meta = read_meta(index_dir)
+    adj_names, array_names = _SHOWN[meta["family"]]
+    adjacency = {
+        n: Csr(_mmap(index_dir / f"{n}.indptr.npy"), _mmap(index_dir / f"{n}.indices.npy"))
+        for n in adj_names
+    }
+    arrays = {n: _mmap(index_dir / f"{n}.npy") for n in array_names}
     return CsrGraph(
         meta["family"], meta["n_addresses"], meta["n_txs"], meta["generation"], adjacency, arrays
     )

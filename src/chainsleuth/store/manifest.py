@@ -122,20 +122,29 @@ ARRAY_FILES: dict[Family, tuple[str, ...]] = {
     "utxo": (*_KEYS, "tx_out_start.npy", "tx_out_count.npy", "out_value.npy", "out_addr.npy"),
     "account": _KEYS,
 }
-_UTXO_CSR = ("addr_out", "addr_in", "tx_out", "tx_in")
+_UTXO_CSR = ("addr_out", "addr_in", "tx_out", "tx_in", "addr_outputs", "addr_inputs")
 _ACCOUNT_CSR = ("addr_out", "addr_in", "tx_edges")
+# the arrays behind analysis.graph.UtxoGraph / AccountGraph (store/graph_arrays.py)
+_UTXO_ARRAYS = (
+    *("tx_height", "tx_time", "tx_version", "tx_locktime", "tx_vsize", "tx_fee", "tx_coinbase"),
+    *("in_start", "in_prev_out", "in_value", "in_addr", "in_sequence"),
+    *("out_start", "out_value", "out_addr", "out_type", "out_spent"),
+)
+_ACCOUNT_ARRAYS = (
+    *("edge_src", "edge_dst", "edge_tx", "edge_kind", "edge_token", "edge_value"),
+    *("edge_value_hi", "edge_value_lo", "edge_overflow", "edge_block", "edge_time"),
+)
+
+
+def _index_files(arrays: tuple[str, ...], csr: tuple[str, ...]) -> tuple[str, ...]:
+    return (
+        "graph.json",
+        *(f"{n}.npy" for n in arrays),
+        *(f"{n}.{a}.npy" for n in csr for a in ("indptr", "indices")),
+    )
+
+
 INDEX_FILES: dict[Family, tuple[str, ...]] = {
-    "utxo": (
-        "graph.json",
-        "out_spent.npy",
-        *(f"{n}.{a}.npy" for n in _UTXO_CSR for a in ("indptr", "indices")),
-    ),
-    "account": (
-        "graph.json",
-        "edge_src.npy",
-        "edge_dst.npy",
-        "edge_tx.npy",
-        "edge_kind.npy",
-        *(f"{n}.{a}.npy" for n in _ACCOUNT_CSR for a in ("indptr", "indices")),
-    ),
+    "utxo": _index_files(_UTXO_ARRAYS, _UTXO_CSR),
+    "account": _index_files(_ACCOUNT_ARRAYS, _ACCOUNT_CSR),
 }

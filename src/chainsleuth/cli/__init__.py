@@ -3,11 +3,13 @@
 from chainsleuth.cli import chain as _chain  # noqa: F401  (registers ingest, stats)
 from chainsleuth.cli._app import app
 from chainsleuth.cli.cluster import cluster_app
+from chainsleuth.cli.intel import intel_app
 from chainsleuth.cli.ops import db_app, jobs_app
 from chainsleuth.cli.show import show_app
 
 app.add_typer(show_app, name="show")
 app.add_typer(cluster_app, name="cluster")
+app.add_typer(intel_app, name="intel")
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 

@@ -1,0 +1,254 @@
+"""numba replay of account-chain taint (TRACING.md, "balances are pools"), float64.
+
+Only addresses that ever hold taint get a slot (typed dict addr -> slot); a slot's
+opening balance is summed from the address's own edges when it first receives taint.
+Ordered pools (FIFO/LIFO) are a line ``[lo, hi)`` of units, oldest first, whose tainted
+runs form a doubly linked list of nodes (``nodes`` columns start, length; ``links``
+columns prev, next); a send takes ``[lo, lo + v)`` (FIFO) or ``[hi - v, hi)`` (LIFO).
+
+``g`` = (edge_src, edge_dst, edge_token, edge_value, edge_time, in_ptr, in_idx,
+out_ptr, out_idx); ``opt`` = (cluster, stop_addr, max_hops, dust, t_lo, t_hi, model, token).
+"""
+
+# ruff: noqa: PLR0917  (numba kernels take their arrays positionally)
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+from numba import types
+from numba.typed import Dict
+
+from chainsleuth.analysis._taint_lines import grow
+from chainsleuth.analysis._taint_utxo_kernels import (
+    DUST,
+    FIFO,
+    FOLLOWED,
+    HAIRCUT,
+    HOP,
+    LABEL,
+    LIFO,
+    POISON,
+    TIME,
+)
+
+Arrays = tuple[Any, ...]
+# slot columns: balance, taint, hop, received, head node, tail node, lo, hi
+S_BAL, S_TAINT, S_HOP, S_RECV, S_HEAD, S_TAIL, S_LO, S_HI = range(8)
+_NO_ID = 0xFFFFFFFF
+
+
+@numba.njit(cache=True)
+def _opening(a: Any, e: Any, g: Arrays, token: Any) -> float:
+    """Balance of ``a`` in ``token`` before edge ``e`` (never below zero: data may miss
+    allocations, rewards or fees)."""
+    bal = 0.0
+    for k in range(g[5][a], g[5][a + 1]):
+        x = g[6][k]
+        if x < e and g[2][x] == token:
+            bal += g[3][x]
+    for k in range(g[7][a], g[7][a + 1]):
+        x = g[8][k]
+        if x < e and g[2][x] == token:
+            bal -= g[3][x]
+    return max(bal, 0.0)
+
+
+@numba.njit(cache=True)
+def _slot(st: Arrays, a: Any, e: Any, g: Arrays, token: Any) -> Arrays:
+    """The slot of ``a``, opening one (clean pool, hop unset) when new."""
+    slots, n, index = st[0], st[1], st[2]
+    if a in index:
+        return st, index[a]
+    slots = grow(slots, n + 1)
+    bal = _opening(a, e, g, token)
+    slots[n] = np.array([bal, 0.0, -1.0, 0.0, -1.0, -1.0, 0.0, bal])
+    index[a] = n
+    return (slots, n + 1, index, st[3], st[4], st[5]), n
+
+
+@numba.njit(cache=True)
+def _append(st: Arrays, s: Any, offs: Any, lens: Any, v: Any) -> Arrays:
+    """Append ``v`` units to pool ``s``; ``offs``/``lens`` are its tainted runs."""
+    slots, nodes, links, nn = st[0], st[3], st[4], st[5]
+    nodes = grow(nodes, nn + offs.shape[0])
+    links = grow(links, nn + offs.shape[0])
+    for k in range(offs.shape[0]):
+        nodes[nn, 0], nodes[nn, 1] = slots[s, S_HI] + offs[k], lens[k]
+        tail = int(slots[s, S_TAIL])
+        links[nn, 0], links[nn, 1] = tail, -1
+        if tail >= 0:
+            links[tail, 1] = nn
+        else:
+            slots[s, S_HEAD] = nn
+        slots[s, S_TAIL] = nn
+        nn += 1
+    slots[s, S_HI] += v
+    return (slots, st[1], st[2], nodes, links, nn)
+
+
+@numba.njit(cache=True)
+def _unlink(slots: Any, links: Any, s: int, x: int) -> None:
+    p, q = int(links[x, 0]), int(links[x, 1])
+    if p >= 0:
+        links[p, 1] = q
+    else:
+        slots[s, S_HEAD] = q
+    if q >= 0:
+        links[q, 0] = p
+    else:
+        slots[s, S_TAIL] = p
+
+
+@numba.njit(cache=True)
+def _take(st: Arrays, s: Any, v: Any, newest: bool) -> Arrays:
+    """Remove ``v`` units from pool ``s`` (oldest or newest); their tainted runs, in
+    order, with offsets from the start of the taken slice."""
+    slots, nodes, links = st[0], st[3], st[4]
+    lo = slots[s, S_HI] - v if newest else slots[s, S_LO]
+    hi = lo + v
+    offs = np.empty(8, np.float64)
+    lens = np.empty(8, np.float64)
+    m = 0
+    x = int(slots[s, S_TAIL] if newest else slots[s, S_HEAD])
+    while x >= 0:
+        a, b = nodes[x, 0], nodes[x, 0] + nodes[x, 1]
+        nxt = int(links[x, 0] if newest else links[x, 1])
+        if (newest and b <= lo) or (not newest and a >= hi):
+            break
+        c, d = max(a, lo), min(b, hi)
+        if m == offs.shape[0]:
+            offs, lens = np.concatenate((offs, offs)), np.concatenate((lens, lens))
+        offs[m], lens[m] = c - lo, d - c
+        m += 1
+        if newest:
+            nodes[x, 1] = c - a
+        else:
+            nodes[x, 0], nodes[x, 1] = d, b - d
+        if nodes[x, 1] <= 0:
+            _unlink(slots, links, s, x)
+        x = nxt
+    if newest:  # sending more than the pool holds: the missing units were clean
+        slots[s, S_HI] = lo
+        slots[s, S_LO] = min(slots[s, S_LO], lo)
+        return offs[:m][::-1].copy(), lens[:m][::-1].copy()
+    slots[s, S_LO] = hi
+    slots[s, S_HI] = max(slots[s, S_HI], hi)
+    return offs[:m], lens[:m]
+
+
+@numba.njit(cache=True)
+def _reason(slots: Any, s: Any, a: Any, carried: Any, when: Any, opt: Arrays) -> int:
+    if slots[s, S_HOP] >= opt[2]:
+        return HOP
+    if carried < opt[3]:
+        return DUST
+    if when < opt[4] or when >= opt[5]:
+        return TIME
+    if opt[1].shape[0] > 0 and slots[s, S_HOP] > 0 and opt[1][a]:
+        return LABEL
+    return FOLLOWED
+
+
+@numba.njit(cache=True)
+def _send(st: Arrays, s: Any, v: Any, model: Any) -> Arrays:
+    """Units ``v`` leave pool ``s``; the taint they carry (and runs, for ordered models)."""
+    slots = st[0]
+    bal = max(slots[s, S_BAL], v)
+    slots[s, S_BAL] = bal - v
+    empty = np.zeros(0, np.float64)
+    if model == HAIRCUT:
+        carried = v * slots[s, S_TAINT] / bal if bal > 0 else 0.0
+        slots[s, S_TAINT] = max(slots[s, S_TAINT] - carried, 0.0)
+        return carried, empty, empty
+    if model == POISON:
+        return (v if slots[s, S_HOP] >= 0 else 0.0), empty, empty
+    offs, lens = _take(st, s, v, model == LIFO)
+    return lens.sum(), offs, lens
+
+
+@numba.njit(cache=True)
+def _hop(cluster: Any, a: Any, b: Any, hop: float) -> float:
+    both = max(a, b) != _NO_ID  # NO_ID is the largest id
+    if cluster.shape[0] > 0 and both and cluster[a] == cluster[b]:
+        return hop
+    return hop + 1
+
+
+@numba.njit(cache=True)
+def new_state() -> Arrays:
+    index = Dict.empty(key_type=types.int64, value_type=types.int64)
+    return (np.zeros((16, 8)), 0, index, np.zeros((16, 2)), np.zeros((16, 2)), 0)
+
+
+@numba.njit(cache=True)
+def seed(st: Arrays, a: Any, amount: Any, e: Any, g: Arrays, token: Any) -> Arrays:
+    """Taint ``amount`` units at ``a`` before edge ``e``, after its clean opening balance
+    (raised to ``amount`` when the data shows less)."""
+    st, s = _slot(st, a, e, g, token)
+    slots = st[0]
+    clean = max(slots[s, S_BAL] - amount, 0.0)
+    slots[s, S_BAL], slots[s, S_HI] = clean, clean
+    st = _append(st, s, np.zeros(1), np.full(1, amount), amount)
+    st[0][s, S_BAL] += amount
+    st[0][s, S_TAINT], st[0][s, S_HOP], st[0][s, S_RECV] = amount, 0.0, amount
+    return st
+
+
+@numba.njit(cache=True)
+def replay(st: Arrays, e0: Any, g: Arrays, opt: Arrays) -> Arrays:
+    """Replay edges ``e0..`` of the token; returns (state, items: edge, taint, hop, status)."""
+    src, dst, tok, val, when = g[0], g[1], g[2], g[3], g[4]
+    model, token = opt[6], opt[7]
+    items = np.zeros((16, 4))
+    ni = 0
+    for e in range(e0, src.shape[0]):
+        if tok[e] != token or (src[e] not in st[2] and dst[e] not in st[2]):
+            continue
+        v, a, b = val[e], np.int64(src[e]), np.int64(dst[e])
+        give, offs, lens, hop = 0.0, np.zeros(0), np.zeros(0), 0.0
+        if a in st[2]:
+            s = st[2][a]
+            carried, offs, lens = _send(st, s, v, model)
+            if carried > 0:
+                r = _reason(st[0], s, a, carried, when[e], opt)
+                hop = _hop(opt[0], a, b, st[0][s, S_HOP])
+                items = grow(items, ni + 1)
+                items[ni, 0], items[ni, 1], items[ni, 2], items[ni, 3] = e, carried, hop, r
+                ni += 1
+                give = carried if r == FOLLOWED else 0.0
+        if give > 0 or b in st[2]:
+            st, d = _slot(st, b, e, g, token)
+            if model >= FIFO and give == 0:
+                offs, lens = np.zeros(0), np.zeros(0)
+            st = _append(st, d, offs, lens, v) if model >= FIFO else st
+            slots = st[0]
+            slots[d, S_BAL] += v
+            if give > 0:
+                slots[d, S_TAINT] += give
+                slots[d, S_RECV] += give
+                if slots[d, S_HOP] < 0:
+                    slots[d, S_HOP] = hop
+    return st, items[:ni]
+
+
+@numba.njit(cache=True)
+def held(st: Arrays, model: Any) -> Arrays:
+    """Addresses with a slot (sorted) and their balance, taint held, received and hop."""
+    keys = np.empty(st[1], np.int64)
+    for a, s in st[2].items():
+        keys[s] = a
+    slots = st[0][: st[1]]
+    out = slots[:, S_TAINT].copy()
+    for s in range(st[1]):
+        if model == POISON:
+            out[s] = slots[s, S_BAL] if slots[s, S_HOP] >= 0 else 0.0
+        elif model != HAIRCUT:
+            total, x = 0.0, int(slots[s, S_HEAD])
+            while x >= 0:
+                total += st[3][x, 1]
+                x = int(st[4][x, 1])
+            out[s] = total
+    order = np.argsort(keys)
+    return keys[order], out[order], slots[order, S_RECV].copy(), slots[order, S_HOP].copy()

@@ -1,0 +1,187 @@
+"""``chainsleuth trace utxo|peel``: follow tainted value hop by hop (TRACING.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group, RenderableType
+from rich.table import Table
+
+from chainsleuth.analysis import Start, Trace, UtxoGraph, export, follow_peel, trace
+from chainsleuth.chain.address import MAINNET, NETWORKS, address_text
+from chainsleuth.cli._app import group
+from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, store_at
+from chainsleuth.cli._render import btc, emit, kv_table
+from chainsleuth.errors import Invalid, NotFound
+from chainsleuth.store import ChainInfo, ChainStore
+
+trace_app = group("Trace tainted value forward or backward with an explicit taint model.")
+
+
+class Model(StrEnum):
+    poison = "poison"
+    haircut = "haircut"
+    fifo = "fifo"
+    lifo = "lifo"
+    tiho = "tiho"
+
+
+class FeeMode(StrEnum):
+    tail = "tail"
+    proportional = "proportional"
+
+
+FromArgument = Annotated[str, typer.Argument(help="TXID:VOUT, TXID or address.")]
+HopsOption = Annotated[int, typer.Option("--hops", min=0, help="Stop at coins this many hops out.")]
+ExportOption = Annotated[
+    Path | None,
+    typer.Option("--export", help="Also write the trace graph: .graphml, .json or a CSV folder."),
+]
+
+
+def _chain(store: ChainStore, chain: str | None) -> ChainInfo:
+    chains = [c for c in store.chains() if c.family == "utxo" and chain in (None, c.name)]
+    if len(chains) != 1:
+        raise Invalid("name one UTXO chain of the store with --chain")
+    return chains[0]
+
+
+def _tx_id(store: ChainStore, chain: str, txid: str) -> int:
+    try:
+        raw = bytes.fromhex(txid)
+    except ValueError as exc:
+        raise Invalid(f"{txid!r} is no transaction id") from exc
+    with store.connect() as con:
+        row = con.execute(
+            f"SELECT tx_id FROM {chain}_transactions WHERE txid = ?", [raw]
+        ).fetchone()
+    if row is None:
+        raise NotFound(f"chain {chain!r}: transaction {txid} not stored")
+    return int(row[0])
+
+
+def _start(store: ChainStore, chain: str, g: UtxoGraph, ref: str, amount: int | None) -> Start:
+    """TXID:VOUT, a bare TXID (64 hex digits) or address text as a start set."""
+    txid, _, vout = ref.partition(":")
+    if vout or (len(ref) == 64 and all(c in "0123456789abcdefABCDEF" for c in ref)):
+        t = _tx_id(store, chain, txid)
+        if not vout:
+            return Start.tx(t)
+        n = int(g.out_start[t + 1] - g.out_start[t])
+        if not vout.isdigit() or int(vout) >= n:
+            raise Invalid(f"{ref}: the transaction has {n} outputs")
+        return Start.output(int(g.out_start[t]) + int(vout), amount)
+    return Start.address(store.address(chain, ref, limit=0).addr_id, amount)
+
+
+def _names(
+    store: ChainStore, info: ChainInfo, addr_ids: list[int], tx_ids: list[int]
+) -> dict[str, Any]:
+    net = NETWORKS.get(info.network, MAINNET)
+    with store.connect() as con:
+        addrs = con.execute(
+            f"SELECT addr_id, script_type, payload FROM {info.name}_addresses "
+            "WHERE addr_id IN (SELECT unnest(?))",
+            [addr_ids],
+        ).fetchall()
+        txs = con.execute(
+            f"SELECT tx_id, txid FROM {info.name}_transactions WHERE tx_id IN (SELECT unnest(?))",
+            [tx_ids],
+        ).fetchall()
+    return {
+        "addresses": {int(a): address_text(st, p, net) or p.hex() for a, st, p in addrs},
+        "txids": {int(t): h.hex() for t, h in txs},
+    }
+
+
+def _trace_view(tr: Trace, names: dict[str, Any]) -> RenderableType:
+    head = kv_table(
+        f"{tr.direction} {tr.model} trace",
+        [("start taint", btc(int(tr.start_taint))), ("hops", tr.max_hops)]
+        + [(k, btc(int(v))) for k, v in tr.ended.items()],
+    )
+    table = Table(title="taint per address", title_justify="left")
+    for col in ("address", "first hop", "received", "resting"):
+        table.add_column(col, justify="left" if col == "address" else "right", overflow="fold")
+    for r in sorted(tr.by_address.rows(), key=lambda r: (-r["received"], r["id"]))[:50]:
+        table.add_row(
+            names["addresses"].get(r["id"], str(r["id"])),
+            str(r["first_hop"]),
+            btc(r["received"]),
+            btc(r["held"]),
+        )
+    return Group(head, table)
+
+
+@trace_app.command("utxo")
+def trace_utxo(
+    start: FromArgument,
+    model: Annotated[Model, typer.Option(help="Taint model.")] = Model.haircut,
+    hops: HopsOption = 6,
+    dust: Annotated[int, typer.Option(min=0, help="Stop coins with less taint (satoshi).")] = 0,
+    amount: Annotated[int | None, typer.Option(help="Taint only this much (satoshi).")] = None,
+    backward: Annotated[bool, typer.Option(help="Where the value came from.")] = False,
+    fee_mode: Annotated[FeeMode, typer.Option(help="Fees for ordered models.")] = FeeMode.tail,
+    export_to: ExportOption = None,
+    chain: ChainOption = None,
+    store: StoreOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Trace from an output, a transaction or an address of a UTXO chain."""
+    target = store_at(store)
+    info = _chain(target, chain)
+    g = target.utxo_graph(info.name)
+    tr = trace(
+        g,
+        start=_start(target, info.name, g, start, amount),
+        model=model.value,
+        direction="backward" if backward else "forward",
+        max_hops=hops,
+        dust=dust,
+        fee_mode=fee_mode.value,
+    )
+    if export_to is not None:
+        export(tr, export_to)
+    names = _names(target, info, tr.by_address.ids.tolist(), tr.tx_id.tolist())
+    emit({**tr.to_json(), **names}, as_json=as_json, render=lambda _: _trace_view(tr, names))
+
+
+@trace_app.command("peel")
+def trace_peel(
+    start: Annotated[str, typer.Argument(help="TXID:VOUT of the coin to follow.")],
+    hops: Annotated[
+        int, typer.Option("--hops", min=1, help="Follow at most this many spends.")
+    ] = 100,
+    chain: ChainOption = None,
+    store: StoreOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Follow a peel chain: the largest output hop by hop, listing what is peeled off."""
+    target = store_at(store)
+    info = _chain(target, chain)
+    g = target.utxo_graph(info.name)
+    begin = _start(target, info.name, g, start, None)
+    if begin.kind != "output":
+        raise Invalid("trace peel starts at one output: TXID:VOUT")
+    p = follow_peel(g, begin.ids[0], max_hops=hops)
+    rows = [int(r) for r in (*p.chain, *p.peeled)]
+    addrs = [int(g.out_addr[r]) for r in rows]
+    names = _names(target, info, addrs, [int(t) for t in p.txs])
+    data = {**p.to_json(), "values": {r: int(g.out_value[r]) for r in rows}, **names}
+    emit(data, as_json=as_json, render=lambda _: _peel_view(data, g))
+
+
+def _peel_view(data: dict[str, Any], g: UtxoGraph) -> RenderableType:
+    table = Table(title=f"peel chain (ends: {data['end']})", title_justify="left")
+    for col in ("hop", "txid", "peeled to", "value"):
+        table.add_column(col, overflow="fold")
+    by_hop = {p["hop"]: p["output"] for p in data["peeled"]}
+    for hop, t in enumerate(data["txs"], start=1):
+        out = by_hop.get(hop)
+        who = "" if out is None else data["addresses"].get(int(g.out_addr[out]), "")
+        value = "" if out is None else btc(data["values"][out])
+        table.add_row(str(hop), data["txids"].get(t, str(t)), who, value)
+    return table

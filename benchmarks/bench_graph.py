@@ -12,6 +12,7 @@ same question. Peak memory is reported per case; partitions are checked identica
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from benchmarks import machine
 from benchmarks.gen_graph import generate_utxo_graph
 from benchmarks.peers import timed
 from benchmarks.report import Report, Row
-from chainsleuth.analysis import NO_ID, UtxoGraph, union_groups
+from chainsleuth.analysis import NO_ID, Start, UtxoGraph, trace, union_groups
 
 try:  # optional peers: a missing one becomes a note (pip install -e '.[bench]')
     import igraph
@@ -170,8 +171,52 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# further cases (search, trace) register here: fn(report, graph)
-EXTRA_CASES: list[Callable[[Report, UtxoGraph], None]] = []
+def _python_haircut(g: UtxoGraph, row: int, hops: int) -> float:
+    """The same 6-hop haircut, written the straightforward way: dicts of coin -> taint."""
+    taint = {row: float(g.out_value[row])}
+    frontier = [row]
+    for _ in range(hops):
+        entering: dict[int, float] = {}
+        for coin in frontier:
+            tx = int(g.out_spent_tx[coin])
+            if tx != NO_ID:
+                entering[tx] = entering.get(tx, 0.0) + taint[coin]
+        frontier = []
+        for tx, t in entering.items():
+            ins = g.in_value[g.in_start[tx] : g.in_start[tx + 1]]
+            v = float(ins[ins > 0].sum()) or 1.0
+            for out in range(int(g.out_start[tx]), int(g.out_start[tx + 1])):
+                taint[out] = taint.get(out, 0.0) + t * float(g.out_value[out]) / v
+                frontier.append(out)
+    return sum(taint.values())
+
+
+def trace_case(report: Report, graph: UtxoGraph) -> None:
+    rng = np.random.default_rng(11)
+    spent = np.flatnonzero(graph.out_spent_tx != NO_ID)
+    starts = rng.choice(spent, size=min(100, len(spent)), replace=False)
+    trace(graph, start=Start.output(int(starts[0])), model="haircut", max_hops=6)  # compile
+    ours, peer, reached = [], [], []
+    for row in starts.tolist():
+        t0 = time.perf_counter()
+        result = trace(graph, start=Start.output(row), model="haircut", max_hops=6)
+        ours.append(time.perf_counter() - t0)
+        reached.append(len(result.item_ref))
+        t0 = time.perf_counter()
+        _python_haircut(graph, row, 6)
+        peer.append(time.perf_counter() - t0)
+    med_o, med_p = statistics.median(ours), statistics.median(peer)
+    report.add(Row(
+        f"6-hop haircut trace, {len(starts)} random coins",
+        f"median {med_o * 1e3:.2f} ms, max {max(ours) * 1e3:.1f} ms "
+        f"({statistics.median(reached):,.0f} coins reached)",
+        f"Python dicts: median {med_p * 1e3:.2f} ms, max {max(peer) * 1e3:.1f} ms",
+        med_p / med_o, {"ours_s": ours, "peer_s": peer, "reached": reached},
+    ))  # fmt: skip
+
+
+# further cases register here: fn(report, graph)
+EXTRA_CASES: list[Callable[[Report, UtxoGraph], None]] = [trace_case]
 
 
 if __name__ == "__main__":

@@ -27,13 +27,13 @@ import numpy as np
 
 from benchmarks.etl_export import EtlWriter, TxRecord
 from chainsleuth.chain.address import hash160
+from chainsleuth.simulate.blockcodec import BITS, compact_size, merkle_root, sha256d
+from chainsleuth.simulate.blockcodec import mine_header as _mine
 
 MAGIC = bytes.fromhex("f9beb4d9")
 SUBSIDY = 625_000_000  # 6.25 BTC, the 2020-2024 era
 START_HEIGHT = 700_000
 START_TIME = 1_631_000_000
-BITS = 0x207FFFFF  # regtest's proof-of-work limit
-TARGET = (BITS & 0xFFFFFF) << (8 * ((BITS >> 24) - 3))
 BLK_FILE_BYTES = 128 << 20  # Bitcoin Core rolls blk*.dat files at 128 MiB
 
 # Output kinds, by index: legacy kinds first (spent without witness).
@@ -45,30 +45,6 @@ N_LEGACY_KINDS = 2
 _INPUT_VBYTES = (148, 297, 68, 105, 58)
 _SIGS = 4096  # distinct random signatures to draw from
 DUST = 546
-
-
-def sha256d(data: bytes) -> bytes:
-    """Bitcoin's double SHA-256."""
-    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
-
-
-def compact_size(n: int) -> bytes:
-    """Bitcoin's variable-length integer."""
-    if n < 0xFD:
-        return bytes((n,))
-    if n <= 0xFFFF:
-        return b"\xfd" + n.to_bytes(2, "little")
-    return b"\xfe" + n.to_bytes(4, "little")
-
-
-def merkle_root(hashes: list[bytes]) -> bytes:
-    """Merkle root of txids (internal byte order), last one doubled on odd levels."""
-    level = list(hashes)
-    while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        level = [sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
 
 
 @dataclass(frozen=True)
@@ -345,17 +321,6 @@ class _BlockMaker:
         )
         header, self.prev = _mine(header)
         return header + compact_size(len(recs)) + cb_raw + b"".join(raws), recs
-
-
-def _mine(header76: bytes) -> tuple[bytes, bytes]:
-    """The header with the first nonce whose hash meets the target, and that hash."""
-    nonce = 0
-    while True:
-        header = header76 + nonce.to_bytes(4, "little")
-        block_hash = sha256d(header)
-        if int.from_bytes(block_hash, "little") <= TARGET:
-            return header, block_hash
-        nonce += 1
 
 
 def read_blk_file(path: Path) -> Iterator[bytes]:

@@ -10,8 +10,25 @@ from chainsleuth.analysis.cluster_io import load_clusters, refresh_clusters, sav
 from chainsleuth.analysis.coinjoin import CoinJoinKind, CoinJoinRules, detect_coinjoins, mixing
 from chainsleuth.analysis.evaluate import pairwise_precision_recall
 from chainsleuth.analysis.explain import Step, explain
+from chainsleuth.analysis.flowgraph import (
+    FlowCsr,
+    FlowGraph,
+    account_flow_graph,
+    load_flow_graph,
+    save_flow_graph,
+    utxo_flow_graph,
+)
+from chainsleuth.analysis.flowsearch import (
+    ClusterLevel,
+    FlowFilter,
+    SearchWorkspace,
+    cluster_level,
+    cluster_mask,
+)
 from chainsleuth.analysis.graph import NO_ID, AccountGraph, Adjacency, UtxoGraph
 from chainsleuth.analysis.graph_build import account_graph_from_rows, utxo_graph_from_rows
+from chainsleuth.analysis.neighbours import Neighbourhood, neighbours
+from chainsleuth.analysis.paths import FlowPath, Hop, PathResult, shortest_path, simple_paths
 from chainsleuth.analysis.peel import PeelChain, follow_peel
 from chainsleuth.analysis.trace import Start, trace
 from chainsleuth.analysis.trace_export import (
@@ -31,34 +48,52 @@ __all__ = [
     "AccountGraph",
     "Adjacency",
     "ChangeMarks",
+    "ClusterLevel",
     "Clusters",
     "CoinJoinKind",
     "CoinJoinRules",
+    "FlowCsr",
+    "FlowFilter",
+    "FlowGraph",
+    "FlowPath",
+    "Hop",
+    "Neighbourhood",
+    "PathResult",
     "PeelChain",
+    "SearchWorkspace",
     "Start",
     "Step",
     "Summary",
     "Trace",
     "UnionForest",
     "UtxoGraph",
+    "account_flow_graph",
     "account_graph_from_rows",
     "cluster_addresses",
+    "cluster_level",
+    "cluster_mask",
     "detect_coinjoins",
     "explain",
     "export",
     "follow_peel",
     "load_clusters",
+    "load_flow_graph",
     "mark_change",
     "mixing",
+    "neighbours",
     "pairwise_precision_recall",
     "refresh_clusters",
     "save_clusters",
+    "save_flow_graph",
+    "shortest_path",
+    "simple_paths",
     "smallest_member_ids",
     "trace",
     "trace_graph",
     "union_groups",
     "union_traced",
     "update_clusters",
+    "utxo_flow_graph",
     "utxo_graph_from_rows",
     "write_csv",
     "write_graphml",

@@ -4,6 +4,7 @@ Readers live in :mod:`chainsleuth.chain.readers`.
 """
 
 from chainsleuth.chain.address import (
+    MAINNET,
     NETWORKS,
     Network,
     address_key,
@@ -18,6 +19,7 @@ from chainsleuth.chain.script import ScriptType, classify_many, classify_scripts
 
 __all__ = [
     "ACCOUNT_TABLES",
+    "MAINNET",
     "NETWORKS",
     "UTXO_TABLES",
     "ChainBatch",

@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from chainsleuth.analysis import Start, Trace, UtxoGraph, export, follow_peel, trace
-from chainsleuth.chain.address import MAINNET, NETWORKS, address_text
+from chainsleuth.chain import MAINNET, NETWORKS, address_text
 from chainsleuth.cli._app import group
 from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, store_at
 from chainsleuth.cli._render import btc, emit, kv_table

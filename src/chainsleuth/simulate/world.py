@@ -1,0 +1,101 @@
+"""``simulate_world``: the whole world, written to a folder in the formats real data arrives in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainsleuth.simulate import scenarios
+from chainsleuth.simulate.blocks import BlockWriter
+from chainsleuth.simulate.book import Book
+from chainsleuth.simulate.chainrun import ChainRun, bootstrap_blocks
+from chainsleuth.simulate.exchange import write_exchange
+from chainsleuth.simulate.plot import Plot
+from chainsleuth.simulate.pool import Pool
+from chainsleuth.simulate.population import populate
+from chainsleuth.simulate.presets import Preset
+from chainsleuth.simulate.presets import preset as named_preset
+from chainsleuth.simulate.requests import write_requests
+from chainsleuth.simulate.state import Sim
+from chainsleuth.simulate.traffic import BACKGROUND_TAGS
+from chainsleuth.simulate.truth import write_truth
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SimProgress:
+    """Where generation stands: blocks written of the total."""
+
+    stage: str
+    done: int
+    total: int
+
+
+def _scenarios(plot: Plot, p: Preset) -> list[dict[str, Any]]:
+    return [
+        scenarios.ransomware(plot, max(3, p.victims // 3)),
+        scenarios.pig_butchering(plot, p.victims),
+        scenarios.hack(plot),
+        scenarios.darknet_market(plot, max(5, p.victims // 2)),
+        scenarios.sanctioned(plot),
+        scenarios.privacy_rounds(plot, max(8, p.victims)),
+    ]
+
+
+def simulate_world(
+    out: Path,
+    *,
+    preset: str | Preset,
+    seed: int,
+    progress: Callable[[SimProgress], None] | None = None,
+) -> dict[str, Any]:
+    """Generate a world into ``out`` and return its manifest (also written to manifest.json)."""
+    p = named_preset(preset) if isinstance(preset, str) else preset
+    out = Path(out)
+    (out / "btc").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    book = Book(seed)
+    sim = Sim(p, seed, book, Pool(), populate(book, p, rng), rng)
+    first = bootstrap_blocks(sim)
+    plot = Plot(sim, first, p.blocks - 1)
+    facts = _scenarios(plot, p)
+    writer = BlockWriter(out / "btc", book, sim.pool, rng)
+    tags = {t: i for i, t in enumerate(BACKGROUND_TAGS)}
+    run = ChainRun(sim, plot, writer, tags)
+    report = progress or (lambda _: None)
+    try:
+        run.bootstrap(first)
+        run.epochs(first, p.blocks - 1, lambda h: report(SimProgress("blocks", h + 1, p.blocks)))
+    finally:
+        writer.close()
+    report(SimProgress("records", p.blocks, p.blocks))
+    files = [str(path.relative_to(out)) for path in writer.paths]
+    files += write_exchange(out, sim, run.log, plot)
+    files += write_requests(out, sim, facts, run.log, plot.truth)
+    files += write_truth(out, sim, run.log, plot, tags)
+    manifest = {
+        "preset": p.name,
+        "seed": seed,
+        "network": "regtest",
+        "chains": {
+            "btc": {
+                "format": "rawblock",
+                "blocks": run.log.blocks,
+                "txs": run.log.txs,
+                "inputs": run.log.inputs,
+                "outputs": run.log.outputs,
+                "addresses": len(np.unique(np.concatenate(run.log.used))),
+            }
+        },
+        "entities": int(book.ent_kind.n),
+        "scenarios": [f["scenario"] for f in facts],
+        "files": sorted(files),
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import DATA as SHARED_DATA
 
+from chainsleuth.chain.readers import read_raw_blocks
+from chainsleuth.errors import Invalid, NotFound
 from chainsleuth.store import open_store
 
 DATA = SHARED_DATA / "btc-blocks-hadoopcryptoledger"
@@ -33,3 +35,17 @@ def test_first_blocks(tmp_path: Path) -> None:
     )
     again = store.ingest(rawblock.read_raw_blocks(DATA / "firstblocks.blk"), chain="btc")
     assert (again.blocks_added, again.blocks_skipped) == (0, 590)
+
+
+def test_ids_and_display_text_both_ways(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    store.ingest(read_raw_blocks(DATA / "firstblocks.blk"), chain="btc")
+    t = store.tx_id("btc", HAL)
+    assert store.tx_hashes("btc", [t]) == {t: HAL}
+    hal = store.address("btc", "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3").addr_id
+    assert store.address_labels("btc", [hal]) == {hal: "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"}
+    assert store.address_labels("btc", []) == {}
+    with pytest.raises(NotFound, match="not stored"):
+        store.tx_id("btc", "00" * 32)
+    with pytest.raises(Invalid, match="64 hex digits"):
+        store.tx_id("btc", "f4184fc5")

@@ -5,7 +5,7 @@ from chainsleuth.cli._app import app
 from chainsleuth.cli.cluster import cluster_app
 from chainsleuth.cli.intel import intel_app
 from chainsleuth.cli.ops import db_app, jobs_app
-from chainsleuth.cli.search import search_app
+from chainsleuth.cli.search import search_neighbours, search_path
 from chainsleuth.cli.show import show_app
 from chainsleuth.cli.simulate import simulate
 from chainsleuth.cli.trace import trace_app
@@ -14,7 +14,8 @@ app.add_typer(show_app, name="show")
 app.add_typer(cluster_app, name="cluster")
 app.add_typer(intel_app, name="intel")
 app.add_typer(trace_app, name="trace")
-app.add_typer(search_app, name="search")
+app.command("path")(search_path)
+app.command("neighbours")(search_neighbours)
 app.command()(simulate)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from chainsleuth.config import get_settings
-from chainsleuth.store import ChainStore, open_store
+from chainsleuth.errors import NotFound
+from chainsleuth.store import ChainInfo, ChainStore, open_store
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 StoreOption = Annotated[
@@ -24,3 +25,15 @@ ChainOption = Annotated[
 def store_at(path: Path | None, *, create: bool = False) -> ChainStore:
     """The chain store named by ``--store`` or the settings."""
     return open_store(path or get_settings().store_dir, create=create)
+
+
+def pick_chain(store: ChainStore, chain: str | None, *, family: str | None = None) -> ChainInfo:
+    """The chain named by ``--chain``, or the store's only chain (of ``family``)."""
+    known = [c for c in store.chains() if family in (None, c.family)]
+    found = [c for c in known if chain in (None, c.name)]
+    if len(found) != 1:
+        kind = f"{family} " if family else ""
+        names = ", ".join(c.name for c in known) or "none"
+        want = f"chain {chain!r}" if chain else f"one {kind}chain (use --chain)"
+        raise NotFound(f"expected {want}; {kind}chains in the store: {names}")
+    return found[0]

@@ -10,12 +10,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from chainsleuth.analysis import CHANGE_HEURISTICS, explain, load_clusters, refresh_clusters
-from chainsleuth.chain.address import MAINNET, NETWORKS, address_text
-from chainsleuth.chain.script import ScriptType
 from chainsleuth.cli._app import group
-from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, store_at
+from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, pick_chain, store_at
 from chainsleuth.cli._render import btc, emit, kv_table
-from chainsleuth.errors import NotFound
 from chainsleuth.store import ChainStore
 
 cluster_app = group("Cluster addresses into entities (co-spending, optional change) and explain.")
@@ -37,43 +34,8 @@ ToOption = Annotated[
 LimitOption = Annotated[int, typer.Option(min=1, help="How many members to list.")]
 
 
-def _utxo_chain(store: ChainStore, chain: str | None) -> tuple[str, str]:
-    """(name, network) of the named UTXO chain, or of the only one in the store."""
-    utxo = [c for c in store.chains() if c.family == "utxo"]
-    found = [c for c in utxo if chain in (None, c.name)]
-    if len(found) != 1:
-        names = ", ".join(c.name for c in utxo) or "none"
-        want = f"chain {chain!r}" if chain else "one UTXO chain (use --chain)"
-        raise NotFound(f"expected {want}; UTXO chains in the store: {names}")
-    return found[0].name, found[0].network
-
-
 def _folder(store: ChainStore, chain: str) -> Path:
     return store.root / "clusters" / chain
-
-
-def _texts(store: ChainStore, chain: str, network: str, ids: list[int]) -> dict[int, str]:
-    """Address text per addr_id (``type:hex`` for scripts without text)."""
-    net = NETWORKS.get(network, MAINNET)
-    with store.connect() as con:
-        rows = con.execute(
-            f"SELECT addr_id, script_type, payload FROM {chain}_addresses WHERE addr_id IN "
-            "(SELECT unnest($ids))",
-            {"ids": ids},
-        ).fetchall()
-    return {
-        int(a): address_text(st, p, net) or f"{ScriptType(st).core_name}:{p.hex()}"
-        for a, st, p in rows
-    }
-
-
-def _txids(store: ChainStore, chain: str, tx_ids: list[int]) -> dict[int, str]:
-    with store.connect() as con:
-        rows = con.execute(
-            f"SELECT tx_id, txid FROM {chain}_transactions WHERE tx_id IN (SELECT unnest($ids))",
-            {"ids": tx_ids},
-        ).fetchall()
-    return {int(t): bytes(h).hex() for t, h in rows}
 
 
 @cluster_app.command("build")
@@ -86,7 +48,7 @@ def cluster_build(
 ) -> None:
     """Cluster the chain's addresses and save the clusters in the store folder."""
     target = store_at(store)
-    name, _ = _utxo_chain(target, chain)
+    name = pick_chain(target, chain, family="utxo").name
     graph = target.utxo_graph(name)
     clusters, mode = refresh_clusters(graph, _folder(target, name), change=change or (), full=full)
     summary = {"chain": name, "mode": mode, **clusters.to_json()}
@@ -122,12 +84,12 @@ def cluster_show(
 ) -> None:
     """The cluster of an address: id, size, members; with --to, why two addresses link."""
     target = store_at(store)
-    name, network = _utxo_chain(target, chain)
+    name = pick_chain(target, chain, family="utxo").name
     clusters = load_clusters(_folder(target, name))
     a = target.address(name, address, limit=1).addr_id
     cid = int(clusters.cluster[a])
     members = clusters.members(cid)[:limit].tolist()
-    texts = _texts(target, name, network, members)
+    texts = target.address_labels(name, members)
     info: dict[str, Any] = {
         "chain": name,
         "address": address,
@@ -139,8 +101,8 @@ def cluster_show(
     if to is not None:
         b = target.address(name, to, limit=1).addr_id
         steps = explain(target.utxo_graph(name), clusters, a, b)
-        texts = _texts(target, name, network, sorted({x for s in steps for x in s.joined}))
-        txids = _txids(target, name, sorted({s.tx for s in steps}))
+        texts = target.address_labels(name, sorted({x for s in steps for x in s.joined}))
+        txids = target.tx_hashes(name, sorted({s.tx for s in steps}))
         info["to"] = to
         info["explanation"] = [
             {

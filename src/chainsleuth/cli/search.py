@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from eth_utils.address import to_checksum_address
 from rich.console import Group, RenderableType
 from rich.table import Table
 
@@ -25,9 +24,8 @@ from chainsleuth.analysis import (
     utxo_flow_graph,
 )
 from chainsleuth.analysis.neighbours import Direction
-from chainsleuth.chain import MAINNET, NETWORKS, ScriptType, address_text
 from chainsleuth.cli._app import group
-from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, store_at
+from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, pick_chain, store_at
 from chainsleuth.cli._render import btc, emit
 from chainsleuth.errors import Invalid
 from chainsleuth.store import ChainInfo, ChainStore
@@ -65,46 +63,15 @@ class _Chain:
         return btc(round(value)) if self.info.family == "utxo" else f"{round(value):,}"
 
     def labels(self, ids: list[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        with self.store.connect() as con:
-            if self.info.family == "utxo":
-                net = NETWORKS.get(self.info.network, MAINNET)
-                rows = con.execute(
-                    f"SELECT addr_id, script_type, payload FROM {self.info.name}_addresses "
-                    "WHERE addr_id IN (SELECT unnest(?))",
-                    [ids],
-                ).fetchall()
-                return {
-                    int(a): address_text(st, p, net) or f"{ScriptType(st).core_name}:{p.hex()}"
-                    for a, st, p in rows
-                }
-            rows = con.execute(
-                f"SELECT addr_id, address FROM {self.info.name}_addresses "
-                "WHERE addr_id IN (SELECT unnest(?))",
-                [ids],
-            ).fetchall()
-            return {int(a): str(to_checksum_address(raw)) for a, raw in rows}
+        return self.store.address_labels(self.info.name, ids)
 
     def txids(self, ids: list[int]) -> dict[int, str]:
-        column = "txid" if self.info.family == "utxo" else "hash"
-        with self.store.connect() as con:
-            rows = con.execute(
-                f"SELECT tx_id, {column} FROM {self.info.name}_transactions "
-                "WHERE tx_id IN (SELECT unnest(?))",
-                [ids],
-            ).fetchall()
-        return {int(t): h.hex() for t, h in rows}
+        return self.store.tx_hashes(self.info.name, ids)
 
 
 def _open(store_dir: Any, chain: str | None, token: str | None) -> _Chain:
     store = store_at(store_dir)
-    chains = store.chains()
-    if chain is None and len(chains) != 1:
-        raise Invalid(f"name the chain with --chain (the store holds {len(chains)} chains)")
-    info = next((c for c in chains if c.name == (chain or chains[0].name)), None)
-    if info is None:
-        raise Invalid(f"no chain {chain!r} in the store")
+    info = pick_chain(store, chain)
     if info.family == "utxo":
         if token is not None:
             raise Invalid("--token applies to account chains only")

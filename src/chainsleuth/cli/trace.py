@@ -11,11 +11,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from chainsleuth.analysis import Start, Trace, UtxoGraph, export, follow_peel, trace
-from chainsleuth.chain import MAINNET, NETWORKS, address_text
 from chainsleuth.cli._app import group
-from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, store_at
+from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, pick_chain, store_at
 from chainsleuth.cli._render import btc, emit, kv_table
-from chainsleuth.errors import Invalid, NotFound
+from chainsleuth.errors import Invalid
 from chainsleuth.store import ChainInfo, ChainStore
 
 trace_app = group("Trace tainted value forward or backward with an explicit taint model.")
@@ -42,32 +41,11 @@ ExportOption = Annotated[
 ]
 
 
-def _chain(store: ChainStore, chain: str | None) -> ChainInfo:
-    chains = [c for c in store.chains() if c.family == "utxo" and chain in (None, c.name)]
-    if len(chains) != 1:
-        raise Invalid("name one UTXO chain of the store with --chain")
-    return chains[0]
-
-
-def _tx_id(store: ChainStore, chain: str, txid: str) -> int:
-    try:
-        raw = bytes.fromhex(txid)
-    except ValueError as exc:
-        raise Invalid(f"{txid!r} is no transaction id") from exc
-    with store.connect() as con:
-        row = con.execute(
-            f"SELECT tx_id FROM {chain}_transactions WHERE txid = ?", [raw]
-        ).fetchone()
-    if row is None:
-        raise NotFound(f"chain {chain!r}: transaction {txid} not stored")
-    return int(row[0])
-
-
 def _start(store: ChainStore, chain: str, g: UtxoGraph, ref: str, amount: int | None) -> Start:
     """TXID:VOUT, a bare TXID (64 hex digits) or address text as a start set."""
     txid, _, vout = ref.partition(":")
     if vout or (len(ref) == 64 and all(c in "0123456789abcdefABCDEF" for c in ref)):
-        t = _tx_id(store, chain, txid)
+        t = store.tx_id(chain, txid)
         if not vout:
             return Start.tx(t)
         n = int(g.out_start[t + 1] - g.out_start[t])
@@ -80,20 +58,9 @@ def _start(store: ChainStore, chain: str, g: UtxoGraph, ref: str, amount: int | 
 def _names(
     store: ChainStore, info: ChainInfo, addr_ids: list[int], tx_ids: list[int]
 ) -> dict[str, Any]:
-    net = NETWORKS.get(info.network, MAINNET)
-    with store.connect() as con:
-        addrs = con.execute(
-            f"SELECT addr_id, script_type, payload FROM {info.name}_addresses "
-            "WHERE addr_id IN (SELECT unnest(?))",
-            [addr_ids],
-        ).fetchall()
-        txs = con.execute(
-            f"SELECT tx_id, txid FROM {info.name}_transactions WHERE tx_id IN (SELECT unnest(?))",
-            [tx_ids],
-        ).fetchall()
     return {
-        "addresses": {int(a): address_text(st, p, net) or p.hex() for a, st, p in addrs},
-        "txids": {int(t): h.hex() for t, h in txs},
+        "addresses": store.address_labels(info.name, addr_ids),
+        "txids": store.tx_hashes(info.name, tx_ids),
     }
 
 
@@ -132,7 +99,7 @@ def trace_utxo(
 ) -> None:
     """Trace from an output, a transaction or an address of a UTXO chain."""
     target = store_at(store)
-    info = _chain(target, chain)
+    info = pick_chain(target, chain, family="utxo")
     g = target.utxo_graph(info.name)
     tr = trace(
         g,
@@ -161,7 +128,7 @@ def trace_peel(
 ) -> None:
     """Follow a peel chain: the largest output hop by hop, listing what is peeled off."""
     target = store_at(store)
-    info = _chain(target, chain)
+    info = pick_chain(target, chain, family="utxo")
     g = target.utxo_graph(info.name)
     begin = _start(target, info.name, g, start, None)
     if begin.kind != "output":

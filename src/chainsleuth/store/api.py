@@ -156,6 +156,24 @@ class ChainStore:
                 return query.utxo_address(con, chain, network, address, limit=limit, offset=offset)
             return query.account_address(con, chain, address, limit=limit, offset=offset)
 
+    def address_labels(self, chain: str, addr_ids: Iterable[int]) -> dict[int, str]:
+        """Display text of addresses by addr_id (for results that carry ids)."""
+        family, network = self._family(chain)
+        with self.connect() as con:
+            return query.address_labels(con, chain, family, network, [int(i) for i in addr_ids])
+
+    def tx_hashes(self, chain: str, tx_ids: Iterable[int]) -> dict[int, str]:
+        """Transaction hashes (hex) by tx_id."""
+        family, _ = self._family(chain)
+        with self.connect() as con:
+            return query.tx_hashes(con, chain, family, [int(i) for i in tx_ids])
+
+    def tx_id(self, chain: str, txid_hex: str) -> int:
+        """The tx_id of a transaction hash; NotFound when it is not stored."""
+        family, _ = self._family(chain)
+        with self.connect() as con:
+            return query.tx_id_of(con, chain, family, txid_hex)
+
     def build_index(self, chain: str) -> CsrGraph:
         """Build the CSR and graph arrays of ``chain`` from its partitions and commit them."""
         with writer_lock(self.root):

@@ -336,3 +336,47 @@ def _token_sums(con: Con, chain: str, a: int) -> list[TokenSum]:
         if src == a:
             acc[1] += amount
     return [TokenSum(str(to_checksum_address(t)), r, s) for t, (r, s) in sorted(sums.items())]
+
+
+def address_labels(
+    con: Con, chain: str, family: str, network: str, ids: list[int]
+) -> dict[int, str]:
+    """Display text per addr_id: base58/bech32 (``type:hex`` without text) or EIP-55 hex."""
+    if not ids:
+        return {}
+    if family == "utxo":
+        rows = con.execute(
+            f"SELECT addr_id, script_type, payload FROM {chain}_addresses "
+            "WHERE addr_id IN (SELECT unnest(?))",
+            [ids],
+        ).fetchall()
+        return {int(a): utxo_text(st, p, network) for a, st, p in rows}
+    rows = con.execute(
+        f"SELECT addr_id, address FROM {chain}_addresses WHERE addr_id IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall()
+    return {int(a): str(to_checksum_address(raw)) for a, raw in rows}
+
+
+def tx_hashes(con: Con, chain: str, family: str, ids: list[int]) -> dict[int, str]:
+    """Transaction hash (hex) per tx_id."""
+    if not ids:
+        return {}
+    column = "txid" if family == "utxo" else "hash"
+    rows = con.execute(
+        f"SELECT tx_id, {column} FROM {chain}_transactions WHERE tx_id IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall()
+    return {int(t): bytes(h).hex() for t, h in rows}
+
+
+def tx_id_of(con: Con, chain: str, family: str, text: str) -> int:
+    """The tx_id of a transaction hash (first occurrence, as for the BIP30 duplicates)."""
+    column = "txid" if family == "utxo" else "hash"
+    row = con.execute(
+        f"SELECT min(tx_id) FROM {chain}_transactions WHERE {column} = ?",
+        [_hash(text, "transaction")],
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise NotFound(f"chain {chain!r}: transaction {text} not stored")
+    return int(row[0])

@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
-from chainsleuth.chain.address import address_text
-from chainsleuth.chain.readers.rawblock import read_raw_blocks
 from chainsleuth.cli.cluster import cluster_app
 from chainsleuth.store import open_store
-
-
-@pytest.fixture(scope="module")
-def store(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("clusters") / "store"
-    target = open_store(root)
-    blk = data_dir / "btc-blocks-hadoopcryptoledger" / "firstblocks.blk"
-    target.ingest(read_raw_blocks(blk), chain="btc")
-    target.build_index("btc")
-    return root
+from tests.cli.conftest import run_json
 
 
 def _run(store: Path, *args: str) -> Any:
-    result = CliRunner().invoke(cluster_app, [*args, "--store", str(store), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return run_json(cluster_app, store, *args)
 
 
 def _text(store: Path, addr_id: int) -> str:
-    with open_store(store).connect() as con:
-        row = con.execute(
-            "SELECT script_type, payload FROM btc_addresses WHERE addr_id = ?", [addr_id]
-        ).fetchone()
-    assert row is not None
-    text = address_text(row[0], row[1])
-    assert text is not None
-    return text
+    return open_store(store).address_labels("btc", [addr_id])[addr_id]
 
 
 def test_build_then_update_then_full(store: Path) -> None:

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
-from chainsleuth.chain.readers.rawblock import read_raw_blocks
 from chainsleuth.cli.search import search_app
-from chainsleuth.store import open_store
-from tests.conftest import DATA
+from tests.cli.conftest import run_json
 
 SATOSHI = "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
 HAL = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
 HAL_TX = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("search") / "store"
-    s = open_store(root)
-    s.ingest(
-        read_raw_blocks(DATA / "btc-blocks-hadoopcryptoledger" / "firstblocks.blk"), chain="btc"
-    )
-    s.build_index("btc")
-    return root
-
-
 def _run(store: Path, *args: str) -> Any:
-    result = CliRunner().invoke(search_app, [*args, "--store", str(store), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return run_json(search_app, store, *args)
 
 
 def test_neighbours_of_satoshi_include_the_payment_to_hal(store: Path) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import pytest
 from typer.testing import CliRunner
 
-from chainsleuth.chain.readers.rawblock import read_raw_blocks
 from chainsleuth.cli.trace import trace_app
-from chainsleuth.store import open_store
-from tests.conftest import DATA
+from tests.cli.conftest import run_json
 
 SATOSHI = "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
 HAL = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
@@ -23,21 +19,8 @@ NEXT_TX = "a16f3ce4dd5deb92d98ef5cf8afeaf0775ebca408f708b2146c4fb42b41e14be"
 BTC = 10**8
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("trace") / "store"
-    s = open_store(root)
-    s.ingest(
-        read_raw_blocks(DATA / "btc-blocks-hadoopcryptoledger" / "firstblocks.blk"), chain="btc"
-    )
-    s.build_index("btc")
-    return root
-
-
 def _run(store: Path, *args: str) -> Any:
-    result = CliRunner().invoke(trace_app, [*args, "--store", str(store), "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return run_json(trace_app, store, *args)
 
 
 def test_forward_fifo_from_the_block_9_coinbase(store: Path, tmp_path: Path) -> None:

@@ -1,16 +1,27 @@
-"""``chainsleuth trace utxo|peel``: follow tainted value hop by hop (TRACING.md)."""
+"""``chainsleuth trace utxo|account|peel``: follow tainted value hop by hop (TRACING.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from chainsleuth.analysis import Start, Trace, UtxoGraph, export, follow_peel, trace
+from chainsleuth.analysis import (
+    NO_ID,
+    AccountGraph,
+    Start,
+    Trace,
+    UtxoGraph,
+    export,
+    follow_peel,
+    trace,
+)
 from chainsleuth.cli._app import group
 from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, pick_chain, store_at
 from chainsleuth.cli._render import btc, emit, kv_table
@@ -64,11 +75,17 @@ def _names(
     }
 
 
-def _trace_view(tr: Trace, names: dict[str, Any]) -> RenderableType:
+def _units(value: float) -> str:
+    return f"{round(value):,}"
+
+
+def _trace_view(
+    tr: Trace, names: dict[str, Any], money: Callable[[int], str] = btc
+) -> RenderableType:
     head = kv_table(
         f"{tr.direction} {tr.model} trace",
-        [("start taint", btc(int(tr.start_taint))), ("hops", tr.max_hops)]
-        + [(k, btc(int(v))) for k, v in tr.ended.items()],
+        [("start taint", money(int(tr.start_taint))), ("hops", tr.max_hops)]
+        + [(k, money(int(v))) for k, v in tr.ended.items()],
     )
     table = Table(title="taint per address", title_justify="left")
     for col in ("address", "first hop", "received", "resting"):
@@ -77,8 +94,8 @@ def _trace_view(tr: Trace, names: dict[str, Any]) -> RenderableType:
         table.add_row(
             names["addresses"].get(r["id"], str(r["id"])),
             str(r["first_hop"]),
-            btc(r["received"]),
-            btc(r["held"]),
+            money(r["received"]),
+            money(r["held"]),
         )
     return Group(head, table)
 
@@ -114,6 +131,60 @@ def trace_utxo(
         export(tr, export_to)
     names = _names(target, info, tr.by_address.ids.tolist(), tr.tx_id.tolist())
     emit({**tr.to_json(), **names}, as_json=as_json, render=lambda _: _trace_view(tr, names))
+
+
+def _account_start(
+    store: ChainStore, chain: str, g: AccountGraph, ref: str, asset: int, amount: float | None
+) -> Start:
+    """A transaction hash (its first transfer of the asset) or an address as a start set."""
+    if len(ref.removeprefix("0x")) == 64:
+        t = store.tx_id(chain, ref)
+        edges = np.flatnonzero((g.edge_tx == t) & (g.edge_token == asset) & (g.edge_value > 0))
+        if not len(edges):
+            raise Invalid(f"transaction {ref} moves none of the traced asset")
+        return Start.transfer(int(edges[0]))
+    return Start.address(store.address(chain, ref, limit=0).addr_id, amount)
+
+
+@trace_app.command("account")
+def trace_account(
+    start: Annotated[str, typer.Argument(help="0x address or transaction hash.")],
+    token: Annotated[
+        str | None, typer.Option(help="Trace this token contract, not the native coin.")
+    ] = None,
+    model: Annotated[Model, typer.Option(help="Taint model.")] = Model.haircut,
+    hops: HopsOption = 6,
+    dust: Annotated[float, typer.Option(min=0, help="Stop transfers with less taint.")] = 0,
+    amount: Annotated[float | None, typer.Option(help="Taint only this much (base units).")] = None,
+    backward: Annotated[bool, typer.Option(help="Where the value came from.")] = False,
+    export_to: ExportOption = None,
+    chain: ChainOption = None,
+    store: StoreOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Trace from an address or a transfer of an account chain (ether or one token)."""
+    target = store_at(store)
+    info = pick_chain(target, chain, family="account")
+    g = target.account_graph(info.name)
+    asset = int(NO_ID) if token is None else target.address(info.name, token, limit=0).addr_id
+    tr = trace(
+        g,
+        start=_account_start(target, info.name, g, start, asset, amount),
+        model=model.value,
+        direction="backward" if backward else "forward",
+        max_hops=hops,
+        dust=dust,
+        token=None if token is None else asset,
+    )
+    if export_to is not None:
+        export(tr, export_to)
+    tx_ids = [int(t) for t in np.unique(g.edge_tx[tr.item_ref]) if t != NO_ID]
+    names = _names(target, info, tr.by_address.ids.tolist(), tx_ids)
+    emit(
+        {**tr.to_json(), **names},
+        as_json=as_json,
+        render=lambda _: _trace_view(tr, names, _units),
+    )
 
 
 @trace_app.command("peel")

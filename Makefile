@@ -29,6 +29,7 @@ test: setup lint
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks.bench_chain
+	$(PY) -m benchmarks.bench_graph
 
 clean:
 	rm -rf data build .pytest_cache .mypy_cache .ruff_cache

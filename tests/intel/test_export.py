@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from tests.intel.conftest import TAXONOMIES
 
 from chainsleuth.intel import IntelStore, export_tagpack, read_tagpack
 
-TOOL = shutil.which("tagpack-tool")
+# the dev extra installs it beside this interpreter, which need not be on PATH
+TOOL = shutil.which("tagpack-tool", path=str(Path(sys.executable).parent)) or shutil.which(
+    "tagpack-tool"
+)
 needs_tool = pytest.mark.skipif(TOOL is None, reason="tagpack-tool (dev extra) not installed")
 
 

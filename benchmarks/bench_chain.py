@@ -178,20 +178,23 @@ def _ingest(
 def ingest_case(bench: Bench, label: str, chain: GeneratedChain) -> Path | None:
     """Ingest from raw blocks and from bitcoin-etl JSON, beside DuckDB reading the JSON."""
     etl_files = chain.etl_paths
-    db = bench.work / f"floor-{chain.txs}.duckdb"
-    floor = peers.timed(
-        lambda: peers.duckdb_floor(db, dict(zip(("blocks", "txs"), etl_files, strict=True)))
-    )
-    db.unlink(missing_ok=True)
-    peer = (
-        f"DuckDB read_json of the etl JSON: {_mb_tx(chain.etl_bytes, chain.txs, floor.seconds)}, "
-        f"{_mem(floor.peak_bytes, chain.txs)}"
-    )
+    floor, peer = None, "floor not measured (--no-etl)"
+    if etl_files:
+        db = bench.work / f"floor-{chain.txs}.duckdb"
+        floor = peers.timed(
+            lambda: peers.duckdb_floor(db, dict(zip(("blocks", "txs"), etl_files, strict=True)))
+        )
+        db.unlink(missing_ok=True)
+        peer = (
+            f"DuckDB read_json of the etl JSON: "
+            f"{_mb_tx(chain.etl_bytes, chain.txs, floor.seconds)}, "
+            f"{_mem(floor.peak_bytes, chain.txs)}"
+        )
     open_store, store_dir = bench.fn("store"), None
-    for key, source, arg, nbytes in (
-        ("raw", "raw blocks", chain.blk_paths, chain.raw_bytes),
-        ("etl", "bitcoin-etl JSON", etl_files, chain.etl_bytes),
-    ):
+    sources = [("raw", "raw blocks", chain.blk_paths, chain.raw_bytes)]
+    if etl_files:
+        sources.append(("etl", "bitcoin-etl JSON", etl_files, chain.etl_bytes))
+    for key, source, arg, nbytes in sources:
         read = bench.fn(key)
         if open_store is None or read is None:
             bench.report.add(Row(f"ingest {source} {label}", "skipped (see notes)", peer))
@@ -209,12 +212,12 @@ def ingest_case(bench: Bench, label: str, chain: GeneratedChain) -> Path | None:
                 f"ingest {source} {label}",
                 f"{_mb_tx(nbytes, chain.txs, cs.seconds)}, {_mem(cs.peak_bytes, chain.txs)}",
                 peer,
-                floor.seconds / cs.seconds,
+                floor.seconds / cs.seconds if floor else None,
                 {
                     "seconds": cs.seconds,
                     "peak_bytes": cs.peak_bytes,
                     "source_bytes": nbytes,
-                    "floor_seconds": floor.seconds,
+                    "floor_seconds": floor.seconds if floor else None,
                     "floor_bytes": chain.etl_bytes,
                 },
             )
@@ -267,12 +270,12 @@ def real_case(bench: Bench) -> None:
     parse_case(bench, label, chains, nbytes, txs)
 
 
-def run_size(bench: Bench, txs: int, seed: int, per_block: int) -> None:
+def run_size(bench: Bench, txs: int, seed: int, per_block: int, *, etl: bool = True) -> None:
     label = f"generated {txs:,} txs"
     bench.size = txs
     made = peers.timed(
         lambda: generate_chain(
-            bench.work / f"gen-{txs}", txs=txs, seed=seed, txs_per_block=per_block
+            bench.work / f"gen-{txs}", txs=txs, seed=seed, txs_per_block=per_block, etl=etl
         )
     )
     chain: GeneratedChain = made.result
@@ -303,6 +306,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, help="keep generated files here (default: a temp dir)")
     p.add_argument("--results", type=Path, default=RESULTS, help="where the JSON result goes")
     p.add_argument("--no-write", action="store_true", help="print only, write no JSON result")
+    p.add_argument(
+        "--no-etl",
+        action="store_true",
+        help="skip the bitcoin-etl export and its ingest (10M txs make ~23 GB of JSON)",
+    )
     return p.parse_args(argv)
 
 
@@ -325,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         real_case(bench)
         sizes = list(_sizes(args))
         for txs, per_block in sizes:
-            run_size(bench, txs, args.seed, per_block)
+            run_size(bench, txs, args.seed, per_block, etl=not args.no_etl)
         scale_rows(bench, sizes[0][0], sizes[1][0])
     report.note(
         "ratio: parse = MB/s ÷ peer MB/s; ingest = floor time ÷ ingest time (target ≥ 1/3);"

@@ -43,6 +43,7 @@ from chainsleuth.analysis.graph_build import account_graph_from_rows, utxo_graph
 from chainsleuth.analysis.neighbours import Neighbourhood, neighbours
 from chainsleuth.analysis.paths import FlowPath, Hop, PathResult, shortest_path, simple_paths
 from chainsleuth.analysis.peel import PeelChain, follow_peel
+from chainsleuth.analysis.taint_utxo import MODELS
 from chainsleuth.analysis.trace import Start, trace
 from chainsleuth.analysis.trace_export import (
     export,
@@ -56,6 +57,7 @@ from chainsleuth.analysis.unionfind import smallest_member_ids, union_groups, un
 
 __all__ = [
     "CHANGE_HEURISTICS",
+    "MODELS",
     "NO_ID",
     "STATUS_NAMES",
     "AccountGraph",

@@ -37,3 +37,8 @@ def pick_chain(store: ChainStore, chain: str | None, *, family: str | None = Non
         want = f"chain {chain!r}" if chain else f"one {kind}chain (use --chain)"
         raise NotFound(f"expected {want}; {kind}chains in the store: {names}")
     return found[0]
+
+
+def clusters_folder(store: ChainStore, chain: str) -> Path:
+    """Where ``cluster build`` keeps a chain's clusters: ``<store>/clusters/<chain>``."""
+    return store.root / "clusters" / chain

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,9 +10,15 @@ from rich.table import Table
 
 from chainsleuth.analysis import CHANGE_HEURISTICS, explain, load_clusters, refresh_clusters
 from chainsleuth.cli._app import group
-from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, pick_chain, store_at
+from chainsleuth.cli._options import (
+    ChainOption,
+    JsonFlag,
+    StoreOption,
+    clusters_folder,
+    pick_chain,
+    store_at,
+)
 from chainsleuth.cli._render import btc, emit, kv_table
-from chainsleuth.store import ChainStore
 
 cluster_app = group("Cluster addresses into entities (co-spending, optional change) and explain.")
 
@@ -34,10 +39,6 @@ ToOption = Annotated[
 LimitOption = Annotated[int, typer.Option(min=1, help="How many members to list.")]
 
 
-def _folder(store: ChainStore, chain: str) -> Path:
-    return store.root / "clusters" / chain
-
-
 @cluster_app.command("build")
 def cluster_build(
     chain: ChainOption = None,
@@ -50,7 +51,9 @@ def cluster_build(
     target = store_at(store)
     name = pick_chain(target, chain, family="utxo").name
     graph = target.utxo_graph(name)
-    clusters, mode = refresh_clusters(graph, _folder(target, name), change=change or (), full=full)
+    clusters, mode = refresh_clusters(
+        graph, clusters_folder(target, name), change=change or (), full=full
+    )
     summary = {"chain": name, "mode": mode, **clusters.to_json()}
     emit(summary, as_json=as_json, render=_summary_view)
 
@@ -85,7 +88,7 @@ def cluster_show(
     """The cluster of an address: id, size, members; with --to, why two addresses link."""
     target = store_at(store)
     name = pick_chain(target, chain, family="utxo").name
-    clusters = load_clusters(_folder(target, name))
+    clusters = load_clusters(clusters_folder(target, name))
     a = target.address(name, address, limit=1).addr_id
     cid = int(clusters.cluster[a])
     members = clusters.members(cid)[:limit].tolist()

@@ -1,0 +1,59 @@
+"""One example path per exposure contributor: the transactions that carried its taint.
+
+Walks a finished :class:`~chainsleuth.analysis.Trace` from a resting coin back towards the
+subject, at each step taking the most tainted coin of the linking transaction (forward:
+the creator's inputs; backward: the spender's outputs). It reads only the coins on the
+way, so explaining a score costs about hops x (inputs or outputs of a transaction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from chainsleuth.analysis import NO_ID, Trace, UtxoGraph
+
+I64 = npt.NDArray[np.int64]
+
+
+def _item_of(tr: Trace, rows: I64) -> I64:
+    """Item index of each output row (items are sorted by row), -1 where it has no taint."""
+    pos = np.searchsorted(tr.item_ref, rows)
+    ok = pos < tr.n_items
+    ok[ok] = tr.item_ref[pos[ok]] == rows[ok]
+    return np.where(ok, pos, -1)
+
+
+def _step(g: UtxoGraph, tr: Trace, item: int) -> tuple[int, int]:
+    """(linking tx, the most tainted coin on the subject's side of it, or -1)."""
+    row = int(tr.item_ref[item])
+    if tr.direction == "forward":
+        tx = int(tr.item_tx[item])
+        rows = g.in_prev_out[g.in_start[tx] : g.in_start[tx + 1]]
+        rows = rows[rows >= 0]
+    else:
+        tx = int(g.out_spent_tx[row])
+        if tx == int(NO_ID):
+            return -1, -1
+        rows = np.arange(g.out_start[tx], g.out_start[tx + 1], dtype=np.int64)
+    items = _item_of(tr, rows.astype(np.int64))
+    items = items[(items >= 0) & (items != item)]
+    if not len(items):
+        return tx, -1
+    return tx, int(items[np.argmax(tr.item_taint[items])])
+
+
+def example_path(g: UtxoGraph, tr: Trace, item: int) -> tuple[int, ...]:
+    """Tx ids from the subject's own transaction out to the one that reached ``item``."""
+    path: list[int] = []
+    # each step moves strictly back (forward trace) or on (backward) in tx order: it ends
+    while tr.item_hop[item] > 0:
+        tx, prev = _step(g, tr, item)
+        if tx < 0:
+            break
+        if not path or path[-1] != tx:
+            path.append(tx)
+        if prev < 0:
+            break
+        item = prev
+    return tuple(reversed(path))

@@ -83,3 +83,17 @@ def test_screen_tx(dirs: list[str]) -> None:
     assert table.exit_code == 0 and "severe (100)" in table.stdout
     missing = run(dirs, "screen-tx", "00" * 32)
     assert missing.exit_code == 1 and "error" in missing.stderr
+
+
+def test_a_new_list_version_is_rescreened_against_the_store(
+    dirs: list[str], tmp_path: Path
+) -> None:
+    listed = tmp_path / "sanctioned_addresses_XBT.txt"
+    listed.write_text(f"{DUD}\n{HAL}\n")
+    got = as_json(run(dirs, "import-sanctions", str(listed), "--json"))
+    assert [a["address"] for a in got["added"]] == [HAL]
+    seen = {(s["chain"], s["address"]) for s in got["seen_on_chain"]}
+    assert seen == {("btc", DUD), ("btc", HAL)}
+    assert all(s["list"].endswith(f"v{got['version']}") for s in got["seen_on_chain"])
+    table = run(dirs, "import-sanctions", str(listed))
+    assert table.exit_code == 0 and "re-screened" in table.stdout and HAL in table.stdout

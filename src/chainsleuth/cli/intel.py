@@ -20,7 +20,7 @@ from chainsleuth.cli._app import group
 from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, clusters_folder, store_at
 from chainsleuth.cli._render import btc, emit, kv_table
 from chainsleuth.config import get_settings
-from chainsleuth.errors import Invalid
+from chainsleuth.errors import Invalid, NotFound
 from chainsleuth.intel import (
     CategoryMap,
     ExposureReport,
@@ -40,6 +40,7 @@ from chainsleuth.intel import (
     read_batch,
     read_sanctions,
     read_tagpack,
+    sanctioned_in_store,
     screen_addresses,
     screen_transaction,
     write_result,
@@ -120,7 +121,12 @@ def import_sanctions(
     except ValueError as exc:
         raise Invalid(f"--list-date {list_date!r}: not YYYY-MM-DD") from exc
     new = read_sanctions(paths, name=name, list_date=when, currency=currency)
-    stored, diff = _intel(intel, store).add_sanctions(new)
+    target = _intel(intel, store)
+    stored, diff = target.add_sanctions(new)
+    try:
+        chains: ChainStore | None = store_at(store)
+    except NotFound:  # no chain store yet: nothing to re-screen
+        chains = None
     data = {
         "list": stored.name,
         "version": stored.version,
@@ -130,12 +136,13 @@ def import_sanctions(
         "added": diff.added.select(["currency", "address"]).to_pylist() if diff else [],
         "removed": diff.removed.select(["currency", "address"]).to_pylist() if diff else [],
         "warnings": stored.warnings,
+        "seen_on_chain": sanctioned_in_store(chains, target) if chains else [],
     }
     emit(data, as_json=json, render=_import_view)
 
 
-def _import_view(d: dict[str, Any]) -> Table:
-    return kv_table(
+def _import_view(d: dict[str, Any]) -> RenderableType:
+    head = kv_table(
         f"{d['list']} version {d['version']}",
         [
             ("list date", d["list_date"]),
@@ -143,8 +150,17 @@ def _import_view(d: dict[str, Any]) -> Table:
             ("added", len(d["added"])),
             ("removed", len(d["removed"])),
             ("warnings", "\n".join(d["warnings"])),
+            ("listed addresses in the store", len(d["seen_on_chain"])),
         ],
     )
+    if not d["seen_on_chain"]:
+        return head
+    seen = Table(title="re-screened: listed addresses the chain store holds", title_justify="left")
+    for col in ("chain", "address", "entry", "list"):
+        seen.add_column(col, overflow="fold")
+    for r in d["seen_on_chain"]:
+        seen.add_row(r["chain"], r["address"] or str(r["addr_id"]), r["entry"], r["list"])
+    return Group(head, seen)
 
 
 @intel_app.command("export-tagpack")

@@ -8,7 +8,12 @@ Exposure to categories and risk scores under a policy: ``docs/risk.md``.
 
 from chainsleuth.intel.actors import ACTOR_SCHEMA, ActorPack, read_actorpack
 from chainsleuth.intel.batch import read_batch, write_result
-from chainsleuth.intel.categories import SANCTIONED, CategoryMap, category_map
+from chainsleuth.intel.categories import (
+    SANCTIONED,
+    CategoryMap,
+    category_map,
+    sanctioned_in_store,
+)
 from chainsleuth.intel.export import export_tagpack, tagpack_document
 from chainsleuth.intel.exposure import (
     CategoryExposure,
@@ -87,6 +92,7 @@ __all__ = [
     "read_batch",
     "read_sanctions",
     "read_tagpack",
+    "sanctioned_in_store",
     "score_risk",
     "screen_addresses",
     "screen_transaction",

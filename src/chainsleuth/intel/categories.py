@@ -164,3 +164,26 @@ def category_map(
         codes = _spread(codes, cluster_of)
         return CategoryMap(names, codes, hits, cluster_of)
     return CategoryMap(names, codes, hits)
+
+
+def sanctioned_in_store(store: ChainStore, intel: IntelStore) -> list[dict[str, Any]]:
+    """Re-screen every chain of the store against the sanctions lists in force.
+
+    One row per stored address that a list entry names: chain, addr_id, address text,
+    the entry and the list version that matched. Run after a list changes, so a newly
+    listed address that already moved money here is found at once.
+    """
+    found: list[dict[str, Any]] = []
+    for info in store.chains():
+        hits = _hits(store, intel, info.name, 0).filter(pc.equal(pc.field("kind"), "sanction"))
+        ids = sorted(set(hits["addr_id"].to_pylist()))
+        texts = store.address_labels(info.name, ids)
+        for row in hits.select(["addr_id", "label", "source"]).to_pylist():
+            found.append({
+                "chain": info.name,
+                "addr_id": row["addr_id"],
+                "address": texts.get(row["addr_id"]),
+                "entry": row["label"],
+                "list": row["source"],
+            })  # fmt: skip
+    return found

@@ -24,6 +24,7 @@ from scipy.sparse import bmat, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from benchmarks import machine
+from benchmarks.bench_search import search_case
 from benchmarks.gen_graph import generate_utxo_graph
 from benchmarks.peers import timed
 from benchmarks.report import Report, Row
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     cluster_case(report, graph, small)
     for extra in EXTRA_CASES:
-        extra(report, graph)
+        extra(report, graph, small)
     report.print()
     if not args.no_write:
         report.note(f"written to {report.write()}")
@@ -191,7 +192,7 @@ def _python_haircut(g: UtxoGraph, row: int, hops: int) -> float:
     return sum(taint.values())
 
 
-def trace_case(report: Report, graph: UtxoGraph) -> None:
+def trace_case(report: Report, graph: UtxoGraph, small: UtxoGraph) -> None:
     rng = np.random.default_rng(11)
     spent = np.flatnonzero(graph.out_spent_tx != NO_ID)
     starts = rng.choice(spent, size=min(100, len(spent)), replace=False)
@@ -215,8 +216,8 @@ def trace_case(report: Report, graph: UtxoGraph) -> None:
     ))  # fmt: skip
 
 
-# further cases register here: fn(report, graph)
-EXTRA_CASES: list[Callable[[Report, UtxoGraph], None]] = [trace_case]
+# further cases register here: fn(report, graph, small graph for peers that cannot hold it)
+EXTRA_CASES: list[Callable[[Report, UtxoGraph, UtxoGraph], None]] = [search_case, trace_case]
 
 
 if __name__ == "__main__":

@@ -217,3 +217,20 @@ def test_bad_arguments_are_invalid() -> None:
         neighbours(g, 0, filters=FlowFilter(exclude_txs=np.zeros(2, np.bool_)))
     with pytest.raises(Invalid, match="workspace"):
         neighbours(g, 0, workspace=SearchWorkspace(3))
+
+
+@pytest.mark.parametrize("direction", ["out", "in", "both"])
+def test_plain_search_equals_the_filtered_kernel(direction: str) -> None:
+    """The unbounded address-level kernel gives what the general one (forced by an
+    always-true time window) gives: nodes, depths, links with values and counts."""
+    g, _ = _random(4)
+    stop = np.zeros(g.n_addresses, np.bool_)
+    stop[::9] = True
+    everything = FlowFilter(start_time=-(2**40), min_value=2)
+    for start in range(0, 60, 5):
+        fast = neighbours(g, start, depth=3, direction=direction, stop=stop,  # type: ignore[arg-type]
+                          filters=FlowFilter(min_value=2))  # fmt: skip
+        slow = neighbours(g, start, depth=3, direction=direction, stop=stop, filters=everything)  # type: ignore[arg-type]
+        assert _nodes(fast) == _nodes(slow)
+        assert _edges(fast) == _edges(slow)
+        assert len(fast.edge_source) == len(_edges(fast))

@@ -72,10 +72,73 @@ def test_stops_move_units_but_not_taint() -> None:
     _conserved(tr)
 
 
-def test_token_is_traced_alone_and_backward_is_refused() -> None:
+def test_token_is_traced_alone_and_tiho_is_refused() -> None:
     tr = trace(_graph(), start=Start.transfer(5), model="haircut", token=9)
     assert _by(tr) == {4: (999.0, 999.0)}
     with pytest.raises(Invalid):
-        trace(_graph(), start=Start.transfer(1), model="haircut", direction="backward")
+        trace(_graph(), start=Start.transfer(1), model="tiho")
     with pytest.raises(Invalid):
         trace(_graph(), start=Start.transfer(5), model="haircut")
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        # 1's pool before edge 4: 50 of 2 and 100 of 0 mixed, 60 out, 30 of that mix back
+        ("haircut", {0: (80.0, 80.0), 1: (150.0, 0.0), 2: (40.0, 40.0), 3: (30.0, 0.0)}),
+        # oldest first: 2's 50 + 10 of 0 went to 3, 3 paid back 30 of 2's; 1 holds 90 + 30
+        ("fifo", {0: (90.0, 90.0), 1: (150.0, 0.0), 2: (30.0, 30.0), 3: (30.0, 0.0)}),
+        # newest first: 60 of 0 went to 3 and 30 came back; 1 holds 50 + 40 + 30
+        ("lifo", {0: (70.0, 70.0), 1: (150.0, 0.0), 2: (50.0, 50.0), 3: (30.0, 0.0)}),
+    ],
+)
+def test_backward_from_a_transfer(model: str, expected: dict[int, tuple[float, float]]) -> None:
+    tr = trace(_graph(), start=Start.transfer(4), model=model, direction="backward")
+    assert _by(tr) == expected
+    assert tr.start_taint == 120.0
+    assert tr.item_ref.tolist() == [4, 3, 2, 1, 0]  # the value passed 3 -> 1 and 1 -> 3
+    _conserved(tr)
+
+
+@pytest.mark.parametrize("model", ["haircut", "fifo", "lifo"])
+def test_backward_mirrors_forward(model: str) -> None:
+    """What 0's 100 delivered to 4 forward is what 4's 120 owes to 0 backward."""
+    fwd = trace(_graph(), start=Start.transfer(1), model=model)
+    back = trace(_graph(), start=Start.transfer(4), model=model, direction="backward")
+    assert _by(back)[0][1] == pytest.approx(_by(fwd)[4][0])
+
+
+def test_backward_poison_taints_every_earlier_sender() -> None:
+    tr = trace(_graph(), start=Start.transfer(4), model="poison", direction="backward")
+    assert tr.item_ref.tolist() == [4, 3, 2, 1, 0]
+    assert tr.item_taint.tolist() == [120.0, 30.0, 60.0, 100.0, 50.0]
+    assert tr.item_hop.tolist() == [0, 1, 2, 1, 1]  # 1 -> 3 reached through 3 at hop 1
+
+
+def test_backward_address_start_whole_balance_and_first_out() -> None:
+    # 4 holds 120 at the end: the same sources as edge 4
+    tr = trace(_graph(), start=Start.address(4, at=5), model="fifo", direction="backward")
+    assert tr.start_taint == 120.0
+    assert {a: h for a, (_, h) in _by(tr).items() if h} == {0: 90.0, 2: 30.0}
+    # 1 holds 150 before edge 2; the 60 it pays out first: FIFO 2's 50 + 10 of 0, LIFO 0's
+    first = trace(_graph(), start=Start.address(1, 60, at=2), model="fifo", direction="backward")
+    last = trace(_graph(), start=Start.address(1, 60, at=2), model="lifo", direction="backward")
+    assert _by(first) == {0: (10.0, 10.0), 1: (60.0, 0.0), 2: (50.0, 50.0)}
+    assert _by(last) == {0: (60.0, 60.0), 1: (60.0, 0.0)}
+
+
+def test_backward_reward_is_origin_and_stops_hold() -> None:
+    g = account_graph_from_rows(
+        [
+            {"src": 0xFFFFFFFF, "dst": 0, "value": 40, "kind": 3},  # block reward
+            {"src": 1, "dst": 0, "value": 60},
+            {"src": 0, "dst": 2, "value": 50},
+        ]
+    )
+    tr = trace(g, start=Start.transfer(2), model="haircut", direction="backward")
+    assert tr.ended == pytest.approx({"held": 30.0, "origin": 20.0})
+    assert tr.status_names() == ["followed", "followed", "origin"]
+    tr = trace(g, start=Start.transfer(2), model="haircut", direction="backward", max_hops=0)
+    assert tr.ended == pytest.approx({"held": 0.0, "hop": 50.0})
+    assert tr.status_names() == ["followed", "hop", "hop"]
+    _conserved(tr)

@@ -2,12 +2,16 @@
 
 Only addresses that ever hold taint get a slot (typed dict addr -> slot); a slot's
 opening balance is summed from the address's own edges when it first receives taint.
+Backward traces run the same replay over the time-reversed, direction-swapped edges (see
+``taint_account``); ``base`` then holds each address's final balance, so a pool opens at
+the balance the address had at that point of the real chain.
 Ordered pools (FIFO/LIFO) are a line ``[lo, hi)`` of units, oldest first, whose tainted
 runs form a doubly linked list of nodes (``nodes`` columns start, length; ``links``
 columns prev, next); a send takes ``[lo, lo + v)`` (FIFO) or ``[hi - v, hi)`` (LIFO).
 
 ``g`` = (edge_src, edge_dst, edge_token, edge_value, edge_time, in_ptr, in_idx,
-out_ptr, out_idx); ``opt`` = (cluster, stop_addr, max_hops, dust, t_lo, t_hi, model, token).
+out_ptr, out_idx, base: per address or empty); ``opt`` = (cluster, stop_addr, max_hops,
+dust, t_lo, t_hi, model, token, sink status: where taint sent to NO_ID ends).
 """
 
 # ruff: noqa: PLR0917  (numba kernels take their arrays positionally)
@@ -40,10 +44,10 @@ _NO_ID = 0xFFFFFFFF
 
 
 @numba.njit(cache=True)
-def _opening(a: Any, e: Any, g: Arrays, token: Any) -> float:
+def opening(a: Any, e: Any, g: Arrays, token: Any) -> float:
     """Balance of ``a`` in ``token`` before edge ``e`` (never below zero: data may miss
     allocations, rewards or fees)."""
-    bal = 0.0
+    bal = g[9][a] if g[9].shape[0] > 0 else 0.0
     for k in range(g[5][a], g[5][a + 1]):
         x = g[6][k]
         if x < e and g[2][x] == token:
@@ -62,7 +66,7 @@ def _slot(st: Arrays, a: Any, e: Any, g: Arrays, token: Any) -> Arrays:
     if a in index:
         return st, index[a]
     slots = grow(slots, n + 1)
-    bal = _opening(a, e, g, token)
+    bal = opening(a, e, g, token)
     slots[n] = np.array([bal, 0.0, -1.0, 0.0, -1.0, -1.0, 0.0, bal])
     index[a] = n
     return (slots, n + 1, index, st[3], st[4], st[5]), n
@@ -217,8 +221,11 @@ def replay(st: Arrays, e0: Any, g: Arrays, opt: Arrays) -> Arrays:
                 items = grow(items, ni + 1)
                 items[ni, 0], items[ni, 1], items[ni, 2], items[ni, 3] = e, carried, hop, r
                 ni += 1
+                if r == FOLLOWED and b == _NO_ID:  # no receiver (minted / unknown)
+                    r = opt[8]
+                    items[ni - 1, 3] = r
                 give = carried if r == FOLLOWED else 0.0
-        if give > 0 or b in st[2]:
+        if b != _NO_ID and (give > 0 or b in st[2]):
             st, d = _slot(st, b, e, g, token)
             if model >= FIFO and give == 0:
                 offs, lens = np.zeros(0), np.zeros(0)

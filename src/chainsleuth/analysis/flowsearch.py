@@ -101,7 +101,8 @@ def node_of(flow: FlowGraph, address: int, clusters: ClusterLevel | None, what: 
 class SearchWorkspace:
     """Scratch marks reused across searches on one graph, so a query costs what it
     reaches, not the size of the chain. Allocated on first use, 12 bytes per address
-    per mark set (up to three). One workspace per thread."""
+    per mark set (up to three), and written through at once: left to the OS, the first
+    touch of each page would cost a search a page fault. One workspace per thread."""
 
     def __init__(self, n_addresses: int) -> None:
         self.n_addresses = n_addresses
@@ -112,8 +113,8 @@ class SearchWorkspace:
         if name not in self._sets:
             n = self.n_addresses
             self._sets[name] = (
-                np.zeros(n, np.uint32),
-                np.zeros(n, np.int64),
+                np.full(n, 0, np.uint32),  # np.full writes every page (np.zeros maps lazily)
+                np.full(n, 0, np.int64),
                 np.zeros(1, np.int64),
             )
         return self._sets[name]

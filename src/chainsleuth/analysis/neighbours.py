@@ -13,15 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
-from chainsleuth.analysis import _flowkernels as fk
-from chainsleuth.analysis.flowgraph import FlowGraph
+from chainsleuth.analysis import _neighbourkernels as nk
+from chainsleuth.analysis.flowgraph import FlowCsr, FlowGraph
 from chainsleuth.analysis.flowsearch import (
     ClusterLevel,
     FlowFilter,
+    Scope,
     SearchWorkspace,
     node_of,
     scope,
@@ -88,66 +88,6 @@ class Neighbourhood:
         }
 
 
-@numba.njit(cache=True)
-def _bfs(query: Arrays, ctx: Arrays, visit: Arrays) -> Arrays:
-    """``query`` = (start, max depth, breadth or 0, direction bits: 1 out, 2 in)."""
-    start, max_depth, k, dirs = query
-    out_csr, in_csr, stop = ctx[0], ctx[1], ctx[4]
-    stamp = visit[0]
-    e = fk.bump(visit)
-    nodes, depth, parent = [np.int64(start)], [np.int64(0)], [np.int64(-1)]
-    es = [np.int64(x) for x in range(0)]
-    et = [np.int64(x) for x in range(0)]
-    ev = [np.float64(x) for x in range(0)]
-    ec = [np.int64(x) for x in range(0)]
-    stamp[start] = e
-    head = 0
-    buf = fk.scratch(64)
-    order = np.zeros(0, np.int64)
-    for d in range(max_depth):
-        end = len(nodes)
-        for i in range(head, end):
-            v = nodes[i]
-            if i > 0 and stop.shape[0] > 0 and stop[v]:
-                continue
-            for side in range(2):
-                if not (dirs >> side) & 1:
-                    continue
-                csr = out_csr if side == 0 else in_csr
-                need = fk.room(int(v), csr, ctx)
-                if need > buf[0].shape[0]:
-                    buf = fk.scratch(2 * need)
-                n = fk.expand(int(v), csr, ctx, buf)
-                peers, vals, cnts = buf
-                limited = 0 < k < n
-                if limited:
-                    order = fk.top(vals[:n], k)
-                for jj in range(k if limited else n):
-                    j = order[jj] if limited else jj
-                    w = peers[j]
-                    es.append(v if side == 0 else w)
-                    et.append(w if side == 0 else v)
-                    ev.append(vals[j])
-                    ec.append(cnts[j])
-                    if stamp[w] != e:
-                        stamp[w] = e
-                        nodes.append(w)
-                        depth.append(np.int64(d + 1))
-                        parent.append(v)
-        head = end
-        if head == len(nodes):
-            break
-    return (
-        np.array(nodes),
-        np.array(depth),
-        np.array(parent),
-        np.array(es),
-        np.array(et),
-        np.array(ev),
-        np.array(ec),
-    )
-
-
 def neighbours(
     flow: FlowGraph,
     start: int,
@@ -188,12 +128,13 @@ def neighbours(
     sc = scope(flow, filters=filters, stop=stop, clusters=clusters, workspace=workspace)
     node = node_of(flow, start, clusters, "start")
     k = 0 if breadth is None else max(int(breadth), 1)
-    found = _bfs((node, depth, k, _DIRS[direction]), sc.ctx, sc.ws.marks("visit"))
+    simple = k == 0 and clusters is None and not sc.ctx[2][5]
+    found = (
+        _links_search(sc, node, depth, _DIRS[direction], sc.ctx[2][4])
+        if simple
+        else _general_search(sc, (node, depth, k, _DIRS[direction]))
+    )
     nodes, dep, parent, es, et, ev, ec = found
-    if direction == "both":  # a link is met from each end: keep it once
-        key = (es.astype(np.uint64) << np.uint64(32)) | et.astype(np.uint64)
-        first = np.sort(np.unique(key, return_index=True)[1])
-        es, et, ev, ec = es[first], et[first], ev[first], ec[first]
     return Neighbourhood(
         start=node,
         level=sc.level,
@@ -207,3 +148,45 @@ def neighbours(
         edge_value=ev,
         edge_tx_count=ec,
     )
+
+
+def _general_search(sc: Scope, query: tuple[int, int, int, int]) -> Arrays:
+    nodes, dep, parent, es, et, ev, ec = nk.bfs(query, sc.ctx, sc.ws.marks("visit"))
+    if query[3] == _DIRS["both"]:  # a link is met from each end: keep it once
+        key = (es.astype(np.uint64) << np.uint64(32)) | et.astype(np.uint64)
+        first = np.sort(np.unique(key, return_index=True)[1])
+        es, et, ev, ec = es[first], et[first], ev[first], ec[first]
+    return nodes, dep, parent, es, et, ev, ec
+
+
+def _links_search(sc: Scope, node: int, depth: int, dirs: int, min_value: float) -> Arrays:
+    """Unbounded address-level search; link values and counts gathered from pair ids."""
+    out, inc = sc.flow.out, sc.flow.inc
+    nodes, dep, parent, links, owner = nk.bfs_links(
+        node, depth, dirs, out.addr_ptr, out.peer, out.value, inc.addr_ptr, inc.peer,
+        inc.value, min_value, sc.ctx[4], sc.ws.marks("visit"),
+    )  # fmt: skip
+    return nodes, dep, parent, *_link_columns(out, inc, links, owner)
+
+
+def _link_columns(out: FlowCsr, inc: FlowCsr, links: I64, owner: I64) -> Arrays:
+    """Source, target, value and tx count of links given as pair ids (in side: -q-1),
+    ``owner`` being the node whose expansion met each."""
+    if len(links) == 0 or links.min() >= 0:  # out links only: no masks needed
+        return owner, out.peer[links].astype(np.int64), out.value[links], _count(out, links)
+    if links.max() < 0:
+        q = -links - 1
+        return inc.peer[q].astype(np.int64), owner, inc.value[q], _count(inc, q)
+    src, dst = owner.copy(), owner.copy()
+    value = np.empty(len(links), np.float64)
+    count = np.empty(len(links), np.int64)
+    for csr, mask in ((out, links >= 0), (inc, links < 0)):
+        q = links[mask] if csr is out else -links[mask] - 1
+        (dst if csr is out else src)[mask] = csr.peer[q]
+        value[mask] = csr.value[q]
+        count[mask] = _count(csr, q)
+    return src, dst, value, count
+
+
+def _count(csr: FlowCsr, pairs: I64) -> I64:
+    return np.asarray(csr.hop_ptr[pairs + 1] - csr.hop_ptr[pairs], np.int64)

@@ -13,7 +13,29 @@ Conventions TRACING.md leaves open:
 - Balances come from the graph's edges of that asset; data that misses allocations,
   rewards or gas never drives a pool below zero (the missing units count as clean).
 - At cluster level a transfer inside one cluster keeps the sender's hop.
-- Backward tracing and TIHO are not defined for pools yet (``Invalid``).
+- Taint sent to no receiver (NO_ID: a contract creation without one) rests there:
+  ``ended["unspent"]``.
+- TIHO is not defined for pools (``Invalid``).
+
+Backward (where value came from) is the forward replay run over the edges in reverse
+order with sender and receiver swapped, each pool opening at the balance the real chain
+shows at that point. That mirror is exact for every model:
+
+- haircut: undoing a receipt of ``w`` into A hands its sender ``w * taint(A) /
+  balance(A)``, the balance just after the receipt (the pool is one mix);
+- FIFO: the units A holds arrived in order, so the newest units came with the latest
+  receipts; LIFO: likewise, and a send had taken the newest units, so undoing it puts
+  them back on top;
+- poison: every transfer into a tainted address before the traced point taints its
+  sender wholly (hop + 1).
+
+Start: a transfer (the units its sender paid out, sender at hop 0), or ``amount`` units
+(``None``: the whole balance) held by an address just before edge ``at``: the units it
+would pay out first under the model (FIFO the oldest, LIFO the newest; haircut and
+poison have no order). Items are the transfers the traced value passed through; per
+address, ``received`` is the traced value that passed through it and ``held`` what it
+already held when the data begins (its origin). Reward edges (sender NO_ID) end as
+``ended["origin"]``. Conservation: start = Σ held + Σ origin + Σ stopped.
 """
 
 from __future__ import annotations
@@ -22,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chainsleuth.analysis import _taint_account_kernels as k
+from chainsleuth.analysis._taint_utxo_kernels import ORIGIN, UNSPENT
 from chainsleuth.analysis.graph import NO_ID, AccountGraph
 from chainsleuth.analysis.taint_utxo import MODELS, Settings
 from chainsleuth.analysis.trace_result import STATUS_NAMES, Trace, summaries
@@ -34,7 +57,32 @@ def _arrays(g: AccountGraph) -> tuple[object, ...]:
     return (
         g.edge_src, g.edge_dst, g.edge_token, g.edge_value, g.edge_time,
         g.addr_in.indptr, g.addr_in.indices.astype(np.int64),
-        g.addr_out.indptr, g.addr_out.indices.astype(np.int64),
+        g.addr_out.indptr, g.addr_out.indices.astype(np.int64), np.zeros(0),
+    )  # fmt: skip
+
+
+def _final_balances(g: AccountGraph, token: np.int64) -> npt.NDArray[np.float64]:
+    """Every address's balance after the last edge of ``token`` (received - sent)."""
+    keep = g.edge_token == token
+    src, dst, val = g.edge_src[keep], g.edge_dst[keep], g.edge_value[keep]
+    n = g.n_addresses
+    got = np.bincount(dst[dst != NO_ID], val[dst != NO_ID], minlength=n)
+    gave = np.bincount(src[src != NO_ID], val[src != NO_ID], minlength=n)
+    return np.asarray(got[:n] - gave[:n], np.float64)
+
+
+def _reversed(g: AccountGraph, token: np.int64) -> tuple[object, ...]:
+    """The edges last first, sender and receiver swapped; edge ``e`` becomes
+    ``n - 1 - e``. Pools open from the final balances, so each is the real one."""
+    last = np.int64(g.n_edges - 1)
+
+    def flip(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        return np.ascontiguousarray(a[::-1])
+
+    return (
+        flip(g.edge_dst), flip(g.edge_src), flip(g.edge_token), flip(g.edge_value),
+        flip(g.edge_time), g.addr_out.indptr, last - g.addr_out.indices.astype(np.int64),
+        g.addr_in.indptr, last - g.addr_in.indices.astype(np.int64), _final_balances(g, token),
     )  # fmt: skip
 
 
@@ -49,35 +97,45 @@ def _options(g: AccountGraph, s: Settings) -> tuple[object, ...]:
         np.int64(s.end_time if s.end_time is not None else far),
         np.int64(MODELS.index(s.model)),
         np.int64(NO_ID if s.token is None else s.token),
+        np.int64(ORIGIN if s.direction == "backward" else UNSPENT),
     )
 
 
 def trace_account(
     g: AccountGraph, s: Settings, *, transfer: int | None = None,
-    address: int | None = None, amount: float = 0.0, at: int = 0,
+    address: int | None = None, amount: float | None = None, at: int = 0,
 ) -> Trace:  # fmt: skip
-    """Trace one asset from a ``transfer`` or from ``amount`` units at ``address``."""
-    if s.direction != "forward" or s.model == "tiho":
-        raise Invalid(
-            "account chains trace forward with poison, haircut, fifo or lifo, "
-            f"not {s.direction} {s.model}"
-        )
+    """Trace one asset from a ``transfer`` or from ``amount`` units at ``address``
+    (``None``: its whole balance before edge ``at``)."""
+    if s.model == "tiho":
+        raise Invalid("account chains trace with poison, haircut, fifo or lifo, not tiho")
     token = np.int64(NO_ID if s.token is None else s.token)
-    arrays, st = _arrays(g), k.new_state()
+    back = s.direction == "backward"
+    arrays, st = (_reversed(g, token) if back else _arrays(g)), k.new_state()
     first = np.zeros((0, 4))
     if transfer is not None:
-        if g.edge_token[transfer] != token:
-            raise Invalid(f"transfer {transfer} moves another asset than the one traced")
+        if not 0 <= transfer < g.n_edges or g.edge_token[transfer] != token:
+            raise Invalid(f"transfer {transfer} is not a transfer of the asset traced")
         amount = float(g.edge_value[transfer])
-        st = k.seed(st, int(g.edge_dst[transfer]), amount, transfer + 1, arrays, token)
+        holder = g.edge_src[transfer] if back else g.edge_dst[transfer]
+        if holder == NO_ID:
+            raise Invalid(f"transfer {transfer} has no {'sender' if back else 'receiver'}")
+        at = g.n_edges - transfer if back else transfer + 1
+        st = k.seed(st, int(holder), amount, at, arrays, token)
         first = np.array([[transfer, amount, 0, 0]], np.float64)
-        at = transfer + 1
     elif address is not None:
+        if not 0 <= address < g.n_addresses or not 0 <= at <= g.n_edges:
+            raise Invalid(f"address {address} before edge {at} is not in the graph")
+        at = g.n_edges - at if back else at
+        if amount is None:
+            amount = k.opening(address, at, arrays, token)
         st = k.seed(st, address, float(amount), at, arrays, token)
     else:
         raise Invalid("an account trace starts at a transfer or an address")
     st, items = k.replay(st, at, arrays, _options(g, s))
-    return _result(g, s, st, np.concatenate((first, items)), amount)
+    if back:
+        items[:, 0] = g.n_edges - 1 - items[:, 0]
+    return _result(g, s, st, np.concatenate((first, items)), float(amount))
 
 
 def _result(
@@ -102,7 +160,7 @@ def _result(
     ended.update(
         {
             STATUS_NAMES[c]: float(taint[status == c].sum())
-            for c in (2, 3, 4, 5)
+            for c in (UNSPENT, 2, 3, 4, 5, ORIGIN)
             if (status == c).any()
         }
     )

@@ -27,7 +27,7 @@ I64 = npt.NDArray[np.int64]
 class Start:
     """Where taint starts. ``kind``: ``output`` (global output rows), ``tx`` (all outputs
     of the txs), ``address`` (UTXO: its outputs in chain order, in full, until ``amount``
-    runs out; account: ``amount`` units held before edge ``at``) or ``transfer``
+    runs out; account: ``amount`` units, default all, held before edge ``at``) or ``transfer``
     (account edge). ``amount`` limits an ``output`` start to its first units."""
 
     kind: str
@@ -125,6 +125,6 @@ def trace(
     if start.kind == "transfer":
         return trace_account(graph, settings, transfer=start.ids[0])
     if start.kind == "address":
-        amount = float(start.amount or 0)
+        amount = None if start.amount is None else float(start.amount)
         return trace_account(graph, settings, address=start.ids[0], amount=amount, at=start.at)
     raise Invalid(f"an account trace cannot start at a {start.kind}")

@@ -12,24 +12,12 @@ import pytest
 from bitcoin.core import CBlock, b2lx
 
 from chainsleuth.chain.readers import read_raw_blocks
-from chainsleuth.simulate import MANIFEST, simulate_world
+from chainsleuth.simulate import simulate_world
 from chainsleuth.simulate.blockcodec import REGTEST_MAGIC
 from chainsleuth.simulate.chainrun import SUBSIDY
 from chainsleuth.store import open_store
 
 SCENARIOS = {"ransomware", "pig_butchering", "exchange_hack", "darknet_market", "sanctions"}
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    simulate_world(out, preset="classroom", seed=5)
-    return out
-
-
-@pytest.fixture(scope="module")
-def manifest(world: Path) -> dict:
-    return json.loads((world / MANIFEST).read_text())
 
 
 @pytest.fixture(scope="module")

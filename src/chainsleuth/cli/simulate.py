@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from chainsleuth.cli._options import JsonFlag
 from chainsleuth.cli._render import emit, err_console, kv_table
-from chainsleuth.simulate import PRESETS, SimProgress, simulate_world
+from chainsleuth.simulate import PRESETS, SimProgress, realism, simulate_world
 
 
 def _table(manifest: dict[str, Any]) -> Any:
@@ -24,7 +25,13 @@ def _table(manifest: dict[str, Any]) -> Any:
         ("scenarios", ", ".join(manifest["scenarios"])),
         ("files", len(manifest["files"])),
     ]
-    return kv_table("simulated world", rows)
+    table = kv_table("simulated world", rows)
+    for m in manifest.get("realism", []):
+        table.add_row(
+            f"{m['measure']}: {m['bin']}",
+            f"{100 * m['simulated']:.1f} % (real {100 * m['real']:.1f} %)",
+        )
+    return table
 
 
 def simulate(
@@ -33,6 +40,16 @@ def simulate(
         str, typer.Option("--preset", help="Size: " + ", ".join(PRESETS) + ".")
     ] = "classroom",
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")] = 1,
+    bitcoin_etl: Annotated[
+        bool, typer.Option("--bitcoin-etl", help="Also write the UTXO chain as bitcoin-etl JSON.")
+    ] = False,
+    real_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--realism",
+            help="Folder of the real blocks (shared/data): compare the chain's distributions.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Generate a simulated world with ground truth into OUT (raw regtest blocks, CSV, JSON)."""
@@ -48,5 +65,9 @@ def simulate(
         def report(p: SimProgress) -> None:
             bar.update(task, description=p.stage, completed=p.done, total=p.total)
 
-        manifest = simulate_world(out, preset=preset, seed=seed, progress=report)
+        manifest = simulate_world(
+            out, preset=preset, seed=seed, progress=report, bitcoin_etl=bitcoin_etl
+        )
+    if real_data is not None:
+        manifest["realism"] = [asdict(m) for m in realism(out, real_data)]
     emit(manifest, as_json=as_json, render=_table)

@@ -29,6 +29,8 @@ class EntityKind(IntEnum):
     HACKER = 7
     DARKNET_MARKET = 8
     SANCTIONED = 9
+    TOKEN_ISSUER = 10
+    DEFI_PROTOCOL = 11
 
 
 class Role(IntEnum):
@@ -71,7 +73,8 @@ def _splitmix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 def payloads(seed: int, ids: I64) -> U8:
     """The 32 bytes of key material of each address id: ``(len(ids), 32)``, by the seed."""
-    base = ids.astype(np.uint64) * np.uint64(4) + np.uint64((seed & 0xFFFF_FFFF) << 40)
+    salt = ((seed & 0xFFFF_FFFF) << 40) % 2**64  # seeds of up to 24 bits stay apart
+    base = ids.astype(np.uint64) * np.uint64(4) + np.uint64(salt)
     words = _splitmix(base[:, None] + np.arange(4, dtype=np.uint64)[None, :])
     return words.astype("<u8").view(np.uint8).reshape(len(ids), 32)
 

@@ -21,12 +21,14 @@ class Preset:
     epoch_blocks: int  # an owner's wallet spends at most once per epoch
     victims: int  # scam victims; the other scenarios scale with it
     address_text: bool  # ground truth carries address text (slow for huge worlds)
+    eth_blocks: int  # account-chain blocks after genesis
+    eth_txs_per_block: int  # background payments per account-chain block
 
 
 PRESETS: dict[str, Preset] = {
-    "classroom": Preset("classroom", 400, 12, 4, 3, 72, 24, 3, 12, True),
-    "demo": Preset("demo", 6_000, 60, 6, 4, 360, 160, 4, 60, True),
-    "bench": Preset("bench", 1_500_000, 3_000, 12, 8, 5_200, 2_000, 25, 400, False),
+    "classroom": Preset("classroom", 400, 12, 4, 3, 72, 24, 3, 12, True, 60, 20),
+    "demo": Preset("demo", 6_000, 60, 6, 4, 360, 160, 4, 60, True, 600, 120),
+    "bench": Preset("bench", 1_500_000, 3_000, 12, 8, 5_200, 2_000, 25, 400, False, 2_000, 500),
 }
 
 

@@ -10,10 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from chainsleuth.chain.readers import read_raw_blocks
 from chainsleuth.simulate import scenarios
 from chainsleuth.simulate.blocks import BlockWriter
 from chainsleuth.simulate.book import Book
-from chainsleuth.simulate.chainrun import ChainRun, bootstrap_blocks
+from chainsleuth.simulate.btcetl import write_bitcoin_etl
+from chainsleuth.simulate.chainrun import START_TIME, ChainRun, bootstrap_blocks
+from chainsleuth.simulate.ethworld import simulate_eth
 from chainsleuth.simulate.exchange import write_exchange
 from chainsleuth.simulate.plot import Plot
 from chainsleuth.simulate.pool import Pool
@@ -54,8 +57,12 @@ def simulate_world(
     preset: str | Preset,
     seed: int,
     progress: Callable[[SimProgress], None] | None = None,
+    bitcoin_etl: bool = False,
 ) -> dict[str, Any]:
-    """Generate a world into ``out`` and return its manifest (also written to manifest.json)."""
+    """Generate a world into ``out`` and return its manifest (also written to manifest.json).
+
+    ``bitcoin_etl`` also writes the UTXO chain as a bitcoin-etl export under ``btc-etl/``.
+    """
     p = named_preset(preset) if isinstance(preset, str) else preset
     out = Path(out)
     (out / "btc").mkdir(parents=True, exist_ok=True)
@@ -74,8 +81,13 @@ def simulate_world(
         run.epochs(first, p.blocks - 1, lambda h: report(SimProgress("blocks", h + 1, p.blocks)))
     finally:
         writer.close()
+    report(SimProgress("account chain", p.blocks, p.blocks))
+    eth, files = simulate_eth(out, sim, plot, START_TIME)
     report(SimProgress("records", p.blocks, p.blocks))
-    files = [str(path.relative_to(out)) for path in writer.paths]
+    files += [str(path.relative_to(out)) for path in writer.paths]
+    if bitcoin_etl:
+        blocks = read_raw_blocks(writer.paths, network="regtest")
+        files += [str(p.relative_to(out)) for p in write_bitcoin_etl(blocks, out / "btc-etl")]
     files += write_exchange(out, sim, run.log, plot)
     files += write_requests(out, sim, facts, run.log, plot.truth)
     files += write_truth(out, sim, run.log, plot, tags)
@@ -91,7 +103,8 @@ def simulate_world(
                 "inputs": run.log.inputs,
                 "outputs": run.log.outputs,
                 "addresses": len(np.unique(np.concatenate(run.log.used))),
-            }
+            },
+            "eth": eth,
         },
         "entities": int(book.ent_kind.n),
         "scenarios": [f["scenario"] for f in facts],

@@ -1,0 +1,139 @@
+"""The classroom world's account chain: ethereum-etl exports that ingest, balance and trace."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from eth_abi import decode
+
+from chainsleuth.chain.readers import read_ethereum_etl
+from chainsleuth.store import open_store
+
+ETL = "eth-ethereum-etl/test_export_blocks_job/block_with_logs"
+TRANSFERS = "eth-ethereum-etl/test_export_token_transfers_job/block_with_transfers"
+
+
+def _rows(world: Path, name: str) -> dict[str, list[str]]:
+    """An export's columns as text (null for empty fields)."""
+    path = world / "eth" / f"{name}.csv"
+    header = _header(path).split(",")
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True
+    )
+    return dict(pacsv.read_csv(path, convert_options=convert).to_pydict())
+
+
+@pytest.fixture(scope="module")
+def txs(world: Path) -> dict[str, list[str]]:
+    return _rows(world, "transactions")
+
+
+@pytest.fixture(scope="module")
+def transfers(world: Path) -> dict[str, list[str]]:
+    return _rows(world, "token_transfers")
+
+
+def _header(path: Path) -> str:
+    return path.read_text().splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ("blocks", f"{ETL}/expected_blocks.csv"),
+        ("transactions", f"{ETL}/expected_transactions.csv"),
+        ("token_transfers", f"{TRANSFERS}/expected_token_transfers.csv"),
+    ],
+)
+def test_columns_are_ethereum_etls(world: Path, data_dir: Path, ours: str, theirs: str) -> None:
+    assert _header(world / "eth" / f"{ours}.csv") == _header(data_dir / theirs)
+
+
+def test_ingests_with_the_manifest_counts(
+    world: Path, manifest: dict[str, Any], tmp_path: Path
+) -> None:
+    store = open_store(tmp_path / "store")
+    store.ingest(read_ethereum_etl(world / "eth"), chain="eth")
+    stats, eth = store.stats("eth"), manifest["chains"]["eth"]
+    assert (stats.blocks, stats.txs, stats.addresses) == (
+        eth["blocks"],
+        eth["txs"],
+        eth["addresses"],
+    )
+    assert (stats.min_height, stats.max_height, stats.gaps) == (0, 60, [])
+    with store.connect() as con:
+        (n,) = con.execute("SELECT count(*) FROM eth_token_transfers").fetchone()
+    assert n == eth["token_transfers"] > 0
+
+
+def test_token_calls_match_their_transfers(
+    txs: dict[str, list[str]], transfers: dict[str, list[str]], manifest: dict[str, Any]
+) -> None:
+    by_hash = {h: i for i, h in enumerate(txs["hash"])}
+    token = manifest["chains"]["eth"]["token"]
+    for k, tx_hash in enumerate(transfers["transaction_hash"]):
+        i = by_hash[tx_hash]
+        assert txs["to_address"][i] == transfers["token_address"][k] == token
+        assert txs["from_address"][i] == transfers["from_address"][k]
+        data = bytes.fromhex(txs["input"][i][2:])
+        assert data[:4] == bytes.fromhex("a9059cbb") and txs["value"][i] == "0"
+        to, value = decode(["address", "uint256"], data[4:])
+        assert (to, value) == (transfers["to_address"][k], int(transfers["value"][k]))
+    assert {t for t in txs["input"] if not t.startswith("0xa9059cbb")} == {"0x"}
+
+
+def test_nonces_count_up_and_balances_stay_positive(
+    world: Path, txs: dict[str, list[str]], transfers: dict[str, list[str]]
+) -> None:
+    nonces: dict[str, list[int]] = defaultdict(list)
+    for frm, nonce in zip(txs["from_address"], txs["nonce"], strict=True):
+        nonces[frm].append(int(nonce))
+    assert all(n == list(range(len(n))) for n in nonces.values())
+    truth = pq.read_table(world / "truth" / "eth_addresses.parquet").to_pydict()
+    units = dict(zip(truth["address"], truth["genesis_token_units"], strict=True))
+    for frm, to, value in zip(
+        transfers["from_address"], transfers["to_address"], transfers["value"], strict=True
+    ):
+        units[frm] -= int(value)
+        assert units[frm] >= 0, frm
+        units[to] += int(value)
+    assert sum(units.values()) == sum(truth["genesis_token_units"])
+
+
+def test_scam_proceeds_reach_our_hot_wallet(world: Path, transfers: dict[str, list[str]]) -> None:
+    roles = pq.read_table(world / "truth" / "roles.parquet").to_pydict()
+    role = defaultdict(set)
+    for s, r, kind, ref in zip(
+        roles["scenario"], roles["role"], roles["kind"], roles["ref"], strict=True
+    ):
+        if s == "pig_butchering_usdt" and kind == "eth_address":
+            role[r].add(ref)
+    addrs = pq.read_table(world / "truth" / "eth_addresses.parquet").to_pydict()
+    hot = {a for a, r in zip(addrs["address"], addrs["wallet_role"], strict=True) if r == "hot"}
+    flows = Counter(
+        (f, t) for f, t in zip(transfers["from_address"], transfers["to_address"], strict=True)
+    )
+    (collector,) = role["collector"]
+    assert all(flows[(p, collector)] == 1 for p in role["scam_deposit"])
+    assert all(flows[(collector, m)] == 1 for m in role["mule_deposit"])
+    swept = {f for (f, t) in flows if f in role["mule_deposit"] and t in hot}
+    assert swept == role["mule_deposit"]
+
+
+def test_hack_hops_one_address_at_a_time(
+    world: Path, txs: dict[str, list[str]], manifest: dict[str, Any]
+) -> None:
+    tags = pq.read_table(world / "truth" / "eth_transactions.parquet").to_pydict()
+    tag = dict(zip(tags["hash"], tags["tag"], strict=True))
+    hops = [i for i, h in enumerate(txs["hash"]) if tag[h] == "bridge_hack/hop"]
+    assert len(hops) == 80 and Counter(tag.values())["bridge_hack/split"] == 8
+    senders = Counter(txs["from_address"][i] for i in hops)
+    receivers = Counter(txs["to_address"][i] for i in hops)
+    assert max(senders.values()) == max(receivers.values()) == 1
+    assert manifest["chains"]["eth"]["scenarios"] == ["pig_butchering_usdt", "bridge_hack"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chainsleuth.analysis.trace_result import STATUS_NAMES, Trace
+from chainsleuth.atomic import atomic_path
 
 Row = dict[str, Any]
 _NODE_KEYS = ("id", "kind", "ref", "hop", "taint", "status")
@@ -77,7 +78,10 @@ def _edge(src: str, dst: str, kind: str, amounts: tuple[float, float, int]) -> R
 
 def write_json(tr: Trace, path: Path) -> None:
     nodes, edges = trace_graph(tr)
-    path.write_text(json.dumps({"trace": tr.to_json(), "nodes": nodes, "edges": edges}, indent=1))
+    with atomic_path(path) as tmp:
+        tmp.write_text(
+            json.dumps({"trace": tr.to_json(), "nodes": nodes, "edges": edges}, indent=1)
+        )
 
 
 def write_csv(tr: Trace, folder: Path) -> None:
@@ -85,7 +89,7 @@ def write_csv(tr: Trace, folder: Path) -> None:
     nodes, edges = trace_graph(tr)
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows, keys in (("nodes.csv", nodes, _NODE_KEYS), ("edges.csv", edges, _EDGE_KEYS)):
-        with (folder / name).open("w", newline="") as fh:
+        with atomic_path(folder / name) as tmp, tmp.open("w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=keys)
             w.writeheader()
             w.writerows(rows)
@@ -116,7 +120,8 @@ def write_graphml(tr: Trace, path: Path) -> None:
     for i, e in enumerate(edges):
         el = ET.SubElement(graph, "edge", id=f"e{i}", source=e["source"], target=e["target"])
         _data(el, "e", e, _EDGE_KEYS[2:])
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    with atomic_path(path) as tmp:
+        ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
 
 
 def _data(el: ET.Element, prefix: str, row: Row, keys: tuple[str, ...]) -> None:

@@ -435,10 +435,12 @@ def test_merkle_roots_of_every_tree_shape() -> None:
     sizes = list(range(1, 71))
     leaves = [_dsha(struct.pack("<I", i)) for i in range(sum(sizes))]
     firsts = np.cumsum([0, *sizes[:-1]])
-    blk = np.zeros((len(sizes), 5), np.int64)
+    blk = np.zeros((len(sizes), 6), np.int64)
     blk[:, _blockparse.B_TX], blk[:, _blockparse.B_NTX] = firsts, sizes
     txids = np.frombuffer(b"".join(leaves), np.uint8).reshape(-1, 32)
-    roots = _blockparse.merkle_roots(txids, blk)
+    roots = np.empty((len(sizes), 32), np.uint8)
+    scratch = np.empty((len(sizes), _blockparse.SCRATCH), np.uint8)
+    _blockparse.merkle_roots(txids, blk, np.empty_like(txids), scratch, roots)
     for row, first, size in zip(roots, firsts, sizes, strict=True):
         level = leaves[first : first + size]
         while len(level) > 1:
@@ -465,6 +467,22 @@ def test_every_truncation_and_corruption_is_a_malformed_record() -> None:
 def test_block_work_matches_core_chainwork() -> None:
     assert _blockparse.block_work(0x1D00FFFF) == 0x100010001  # difficulty 1, as Core counts it
     assert _blockparse.block_work(0) == _blockparse.block_work(0x04800001) == 0  # zero, negative
+
+
+def test_proof_of_work_kernel_matches_the_integer_target() -> None:
+    """The kernel's byte-wise comparison agrees with 2**256 integers at and around the target."""
+    rng = random.Random(5)
+    cases = [0x1D00FFFF, 0x207FFFFF, 0x03123456, 0x02123456, 0x01003456, 0x21010000, 0x22000001]
+    cases += [rng.getrandbits(32) for _ in range(300)]
+    for bits in cases:
+        target = _blockparse._target(bits)
+        for value in (target - 1, target, target + 1, rng.getrandbits(256)):
+            if not 0 <= value < 2**256:
+                continue
+            digest = np.frombuffer(value.to_bytes(32, "little"), np.uint8).reshape(1, 32)
+            want = bool(_blockparse.block_work(bits)) and value <= target
+            got = _blockparse.first_above_target(digest, np.array([bits], np.uint32)) < 0
+            assert got == want, (hex(bits), value)
 
 
 def test_scattered_real_blocks_keep_their_own_heights() -> None:

@@ -1,11 +1,17 @@
-"""Numba kernels that walk serialized Bitcoin blocks and hash them.
+# ruff: noqa: PLR0917  (numba kernels take their arrays positionally)
+"""Numba kernels that walk serialized Bitcoin blocks, hash them and fill the columns.
 
-The blocks of a batch sit in one uint8 buffer. :func:`walk` runs twice over it: a count
-pass that validates every length and sizes the arrays, then a fill pass that records
-where each transaction, input and output is (positions into the buffer, no copies) and
-classifies each output script with :func:`chainsleuth.chain.script.classify_one`.
+The blocks of a batch sit in one uint8 buffer and are parsed in two passes, each spread
+over the cores with ``prange``. :func:`walk` validates every length of every block (one
+block per task; a block's transaction rows follow from the tx counts after the headers)
+and records where each transaction and its input/output part are. :func:`fill` then
+takes the transactions (a share of the bytes per task; rows of inputs and outputs follow
+from the counts of the first pass) and writes the final columns: prevouts, sequences,
+values, script types (:func:`chainsleuth.chain.script.classify_one`) and the txid, also
+copied to the rows of the transaction's inputs and outputs.
 SHA-256 comes from OpenSSL's libcrypto, the library behind ``hashlib``, called from
-inside the kernels: no Python call per transaction, and SHA-NI where the CPU has it.
+inside the kernels: no Python call per transaction, and SHA-NI where the CPU has it. The
+kernels allocate nothing: scratch space (one SHA256_CTX per task) comes from the caller.
 Serialization rules: Bitcoin Core ``primitives/transaction.h`` (BIP144 for witness data)
 and ``serialize.h`` (CompactSize, at most ``MAX_SIZE``).
 """
@@ -13,29 +19,34 @@ and ``serialize.h`` (CompactSize, at most ``MAX_SIZE``).
 from __future__ import annotations
 
 import ctypes.util
-from collections.abc import Callable
+import functools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 from llvmlite import binding  # type: ignore[import-untyped]
-from numba import types
+from numba import prange, types
 
 from chainsleuth.chain import script
-from chainsleuth.chain.schema import HASH, UTXO_BLOCKS, UTXO_INPUTS, UTXO_OUTPUTS, UTXO_TRANSACTIONS
 from chainsleuth.chain.script import classify_one
-from chainsleuth.errors import Invalid
 from chainsleuth.numba_cache import drop_stale
 
 drop_stale(__file__, script.__file__)
+# OpenMP's worker threads otherwise spin after each parallel loop, taking a core from the
+# main thread and from other processes: on a busy machine a batch then took 5x longer.
+# Read when numba first starts its threads; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 U8 = npt.NDArray[np.uint8]
 _F = TypeVar("_F", bound=Callable[..., Any])
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+U32 = npt.NDArray[np.uint32]
 
 
 def _load_libcrypto() -> None:
@@ -53,21 +64,23 @@ _sha_update: Any = types.ExternalFunction(
 )
 _sha_final: Any = types.ExternalFunction("SHA256_Final", types.intc(types.uintp, types.uintp))
 _CTX_BYTES = 256
+SCRATCH = _CTX_BYTES + 32  # one task's SHA256_CTX and intermediate digest
 
 HEADER = 80
+PARALLEL_BYTES = 1 << 20  # batches from this size on are parsed on all threads
 MAX_SIZE = 0x02000000  # serialize.h: larger CompactSize values are rejected
 
-# Columns of the int64 arrays walk() fills.
-B_TX, B_NTX, B_CB, B_CBLEN, B_WIT = range(5)  # per block
-T_START, T_IO, T_IOEND, T_END, T_NIN, T_NOUT, T_VALUE = range(7)  # per transaction
-I_PREV, I_SEQ, I_TX, I_N = range(4)  # per input: prevout and sequence positions
-O_VALUE, O_TX, O_N, O_TYPE, O_PAY, O_PLEN = range(6)  # per output
-# The walker's cursor (a tuple, so it stays in registers): the block, the next
-# transaction/input/output row, and whether to fill rows or only count them.
-A_BLOCK, A_TX, A_IN, A_OUT, A_FILL = range(5)
-At = tuple[int, int, int, int, int]
-# rows = (blocks, transactions, inputs, outputs, error); error holds (code, byte position).
-Rows = tuple[I64, I64, I64, I64, I64]
+# Columns of the per-block rows (n, 6): first transaction row, tx count, coinbase
+# scriptSig (position, length), witness bytes, position after the tx count.
+B_TX, B_NTX, B_CB, B_CBLEN, B_WIT, B_BODY = range(6)
+# Rows of the per-transaction positions (6, n), column-major so each column is contiguous.
+T_START, T_IO, T_IOEND, T_END, T_NIN, T_NOUT = range(6)
+# The columns fill() writes, as flat tuples: numba's parallel loops take no nested tuple
+# (a compile error) and no NamedTuple (writes through one are lost).
+X_HASH, X_TXID, X_VERSION, X_LOCKTIME, X_VALUE = range(5)  # per transaction
+I_TXID, I_PREV, I_VOUT, I_SEQ, I_INDEX = range(5)  # per input
+O_TXID, O_VOUT, O_VALUE, O_TYPE, O_PAY, O_PLEN = range(6)  # per output
+Cols = tuple[npt.NDArray[Any], ...]  # the arrays of one of the three groups above
 
 FIELDS = (
     "header", "tx_count", "version", "flag", "input_count", "prevout", "script_sig",
@@ -88,11 +101,21 @@ REASONS = (
 K_TRUNC, K_OVERFLOW, K_EXCEEDS, K_TRAILING, K_FLAG, K_COINBASE = range(1, 7)
 
 
-@numba.njit(cache=True)
-def _fail(rows: Rows, kind: int, field: int, pos: int) -> int:
-    """Record an error in ``rows``; return -1, the walkers' error position."""
-    rows[4][0] = kind * 16 + field
-    rows[4][1] = pos
+def _kernel(parallel: bool = False) -> Callable[[_F], _F]:
+    """Compile with numba's private ``_nrt=False``: the kernels allocate nothing.
+
+    Refcounting every array the inlined walkers touch made the walk ten times slower (an
+    atomic incref/decref per field).
+    """
+    jit: Any = numba.njit
+    return cast(Callable[[_F], _F], jit(cache=True, _nrt=False, parallel=parallel))
+
+
+@numba.njit(cache=True, inline="always")
+def _fail(err: I64, kind: int, field: int, pos: int) -> int:
+    """Record an error in the block's ``err`` row; return -1, the walkers' error position."""
+    err[0] = kind * 16 + field
+    err[1] = pos
     return -1
 
 
@@ -135,64 +158,49 @@ def _is_null_prevout(buf: U8, pos: int) -> bool:
 
 
 @numba.njit(cache=True, inline="always")
-def _walk_inputs(buf: U8, pos: int, end: int, rows: Rows, at: At) -> tuple[int, int]:
-    """Walk the inputs: (position after, count); position -1 on error.
+def _walk_inputs(buf: U8, pos: int, end: int, err: I64, brow: I64, cb: bool) -> tuple[int, int]:
+    """Validate the inputs: (position after, count); position -1 on error.
 
-    The block's first transaction must be a coinbase; its scriptSig is recorded.
+    The coinbase (``cb``) must have one null prevout; its scriptSig goes to ``brow``.
     """
-    blk, ins = rows[0], rows[2]
-    b, tx, row = at[A_BLOCK], at[A_TX], at[A_IN]
     nin, p = _count(buf, pos, end, 41)
     if p < 0:
-        return _fail(rows, -p, F_INCOUNT, pos), 0
-    for k in range(nin):
+        return _fail(err, -p, F_INCOUNT, pos), 0
+    for _ in range(nin):
         prev = p
         if prev + 36 > end:  # the prevout: txid and output index
-            return _fail(rows, K_TRUNC, F_PREVOUT, prev), 0
+            return _fail(err, K_TRUNC, F_PREVOUT, prev), 0
         n, p = _count(buf, prev + 36, end, 1)
         if p < 0:
-            return _fail(rows, -p, F_SCRIPTSIG, prev), 0
+            return _fail(err, -p, F_SCRIPTSIG, prev), 0
         if p + n + 4 > end:
-            return _fail(rows, K_TRUNC, F_SEQUENCE, p), 0
-        if tx == blk[b, B_TX]:
+            return _fail(err, K_TRUNC, F_SEQUENCE, p), 0
+        if cb:
             if nin != 1 or not _is_null_prevout(buf, prev):
-                return _fail(rows, K_COINBASE, F_COINBASE, prev), 0
-            blk[b, B_CB], blk[b, B_CBLEN] = p, n
+                return _fail(err, K_COINBASE, F_COINBASE, prev), 0
+            brow[B_CB], brow[B_CBLEN] = p, n
         p += n + 4
-        if at[A_FILL]:
-            ins[row, I_PREV], ins[row, I_SEQ], ins[row, I_TX], ins[row, I_N] = prev, p - 4, tx, k
-        row += 1
     return p, nin
 
 
 @numba.njit(cache=True, inline="always")
-def _walk_outputs(buf: U8, pos: int, end: int, rows: Rows, at: At) -> tuple[int, int, int]:
-    """Walk the outputs: (position after, count, value sum); position -1 on error."""
-    outs = rows[3]
-    row = at[A_OUT]
+def _walk_outputs(buf: U8, pos: int, end: int, err: I64) -> tuple[int, int]:
+    """Validate the outputs: (position after, count); position -1 on error."""
     nout, p = _count(buf, pos, end, 9)
     if p < 0:
-        return _fail(rows, -p, F_OUTCOUNT, pos), 0, 0
-    total = 0
-    for k in range(nout):
+        return _fail(err, -p, F_OUTCOUNT, pos), 0
+    for _ in range(nout):
         if p + 8 > end:
-            return _fail(rows, K_TRUNC, F_VALUE, p), 0, 0
-        value = int(np.int64(_le(buf, p, 8)))
+            return _fail(err, K_TRUNC, F_VALUE, p), 0
         n, script = _count(buf, p + 8, end, 1)
         if script < 0:
-            return _fail(rows, -script, F_SCRIPT, p + 8), 0, 0
+            return _fail(err, -script, F_SCRIPT, p + 8), 0
         p = script + n
-        if at[A_FILL]:
-            kind, pay, plen = classify_one(buf, script, n)
-            outs[row, O_VALUE], outs[row, O_TX], outs[row, O_N] = value, at[A_TX], k
-            outs[row, O_TYPE], outs[row, O_PAY], outs[row, O_PLEN] = kind, pay, plen
-        total += value
-        row += 1
-    return p, nout, total
+    return p, nout
 
 
 @numba.njit(cache=True, inline="always")
-def _skip_witness(buf: U8, pos: int, end: int, rows: Rows, nin: int) -> int:
+def _skip_witness(buf: U8, pos: int, end: int, err: I64, nin: int) -> int:
     """Skip the witness stacks of ``nin`` inputs; return the position after or -1."""
     p = pos
     for _ in range(nin):
@@ -203,91 +211,38 @@ def _skip_witness(buf: U8, pos: int, end: int, rows: Rows, nin: int) -> int:
                 break
             p += n
         if p < 0:
-            return _fail(rows, -p, F_WITNESS, pos)
+            return _fail(err, -p, F_WITNESS, pos)
     return p
 
 
 @numba.njit(cache=True, inline="always")
-def _walk_tx(buf: U8, pos: int, end: int, rows: Rows, at: At) -> tuple[int, At]:
-    """Walk one transaction: (position after, cursor); position -1 on error."""
+def _walk_tx(buf: U8, pos: int, end: int, err: I64, brow: I64, txs: I64, i: int) -> int:
+    """Validate transaction ``i`` and record its positions; return the position after or -1."""
     if pos + 5 > end:
-        return _fail(rows, K_TRUNC, F_VERSION, pos), at
+        return _fail(err, K_TRUNC, F_VERSION, pos)
     io = pos + 4
     segwit = buf[io] == 0  # BIP144 marker where the input count would be
     if segwit:
         if io + 2 > end or buf[io + 1] != 1:
-            return _fail(rows, K_TRUNC if io + 2 > end else K_FLAG, F_FLAG, io), at
+            return _fail(err, K_TRUNC if io + 2 > end else K_FLAG, F_FLAG, io)
         io += 2
-    p, nin = _walk_inputs(buf, io, end, rows, at)
+    p, nin = _walk_inputs(buf, io, end, err, brow, i == brow[B_TX])
     if p < 0:
-        return -1, at
-    p, nout, total = _walk_outputs(buf, p, end, rows, at)
+        return -1
+    p, nout = _walk_outputs(buf, p, end, err)
     if p < 0:
-        return -1, at
+        return -1
     io_end = p
     if segwit:
-        p = _skip_witness(buf, p, end, rows, nin)
+        p = _skip_witness(buf, p, end, err, nin)
         if p < 0:
-            return -1, at
-        rows[0][at[A_BLOCK], B_WIT] += p - io_end + 2  # marker, flag and witness stacks
+            return -1
+        brow[B_WIT] += p - io_end + 2  # marker, flag and witness stacks
     if p + 4 > end:
-        return _fail(rows, K_TRUNC, F_LOCKTIME, p), at
-    if at[A_FILL]:
-        row = rows[1][at[A_TX]]
-        row[T_START], row[T_IO], row[T_IOEND], row[T_END] = pos, io, io_end, p + 4
-        row[T_NIN], row[T_NOUT], row[T_VALUE] = nin, nout, total
-    b, tx, ii, oi, fill = at
-    return p + 4, (b, tx + 1, ii + nin, oi + nout, fill)
-
-
-@numba.njit(cache=True, inline="always")
-def _walk_block(buf: U8, start: int, end: int, rows: Rows, at: At) -> tuple[int, At]:
-    """Walk one block: (position after, cursor); position -1 on error."""
-    blk = rows[0]
-    if start + HEADER > end:
-        return _fail(rows, K_TRUNC, F_HEADER, start), at
-    ntx, p = _count(buf, start + HEADER, end, 10)
-    if p < 0:
-        return _fail(rows, -p, F_TXCOUNT, start + HEADER), at
-    if ntx == 0:
-        return _fail(rows, K_COINBASE, F_COINBASE, p), at
-    b = at[A_BLOCK]
-    blk[b, B_TX], blk[b, B_NTX], blk[b, B_WIT] = at[A_TX], ntx, 0
-    for _ in range(ntx):
-        p, at = _walk_tx(buf, p, end, rows, at)
-        if p < 0:
-            return -1, at
-    if p != end:
-        return _fail(rows, K_TRAILING, F_BLOCK, p), at
-    return p, at
-
-
-def _njit_without_refcounts(fn: _F) -> _F:
-    """Compile with numba's private ``_nrt=False``, for kernels that allocate nothing.
-
-    Refcounting every array the inlined walkers touch made :func:`walk` ten times
-    slower (an atomic incref/decref per field).
-    """
-    jit: Any = numba.njit
-    return cast(_F, jit(cache=True, _nrt=False)(fn))
-
-
-@_njit_without_refcounts
-def walk(buf: U8, starts: I64, ends: I64, fill: bool, rows: Rows) -> At:
-    """Walk the blocks ``buf[starts[i]:ends[i]]``; return the final cursor.
-
-    With ``fill`` False only the block rows are written and the cursor's row counters
-    size the arrays of the fill pass. On error ``rows[4]`` holds (code, position) and the
-    cursor's block is the failing one; the code is ``kind * 16 + field``
-    (:data:`REASONS`, :data:`FIELDS`).
-    """
-    at: At = (0, 0, 0, 0, int(fill))
-    for b in range(starts.shape[0]):
-        at = (b, at[A_TX], at[A_IN], at[A_OUT], at[A_FILL])
-        p, at = _walk_block(buf, starts[b], ends[b], rows, at)
-        if p < 0:
-            break
-    return at
+        return _fail(err, K_TRUNC, F_LOCKTIME, p)
+    txs[T_START, i], txs[T_IO, i], txs[T_IOEND, i], txs[T_END, i] = pos, io, io_end, p + 4
+    txs[T_NIN, i], txs[T_NOUT, i] = nin, nout
+    return p + 4
 
 
 @numba.njit(cache=True)
@@ -309,71 +264,219 @@ def _dsha(scratch: U8, pieces: tuple[tuple[int, int], ...], dst: int) -> None:
     _sha_final(dst, ctx)
 
 
-@numba.njit(cache=True)
-def tx_hashes(buf: U8, txs: I64, starts: I64) -> tuple[U8, U8]:
-    """Txids (internal byte order) of every transaction and hashes of the block headers.
+@_kernel()
+def tx_counts(buf: U8, starts: I64, ends: I64, blk: I64, errs: I64) -> int:
+    """Read each block's tx count, give its transactions their rows; return the total.
 
-    The txid covers version | inputs and outputs | locktime, leaving out the witness.
+    ``blk`` and ``errs`` (per block: code, position) come zeroed; a block with a bad
+    header or count gets an error and no rows.
     """
-    scratch = np.empty(_CTX_BYTES + 32, np.uint8)
-    out = np.empty((txs.shape[0], 32), np.uint8)
-    heads = np.empty((starts.shape[0], 32), np.uint8)
-    p = buf.ctypes.data
-    for i in range(txs.shape[0]):
-        s, io, io_end, e = txs[i, T_START], txs[i, T_IO], txs[i, T_IOEND], txs[i, T_END]
-        pieces = ((p + s, 4), (p + io, io_end - io), (p + e - 4, 4))
-        _dsha(scratch, pieces, out.ctypes.data + 32 * i)
-    for i in range(starts.shape[0]):
-        _dsha(scratch, ((p + starts[i], HEADER),), heads.ctypes.data + 32 * i)
-    return out, heads
+    total = 0
+    for b in range(starts.shape[0]):
+        blk[b, B_TX] = total
+        start, end = starts[b], ends[b]
+        if start + HEADER > end:
+            _fail(errs[b], K_TRUNC, F_HEADER, start)
+            continue
+        ntx, p = _count(buf, start + HEADER, end, 10)
+        if p < 0:
+            _fail(errs[b], -p, F_TXCOUNT, start + HEADER)
+        elif ntx == 0:
+            _fail(errs[b], K_COINBASE, F_COINBASE, p)
+        else:
+            blk[b, B_NTX], blk[b, B_BODY] = ntx, p
+            total += ntx
+    return total
 
 
-@numba.njit(cache=True)
-def merkle_roots(txids: U8, blk: I64) -> U8:
-    """Merkle root of each block's txids (internal order); odd levels repeat the last."""
-    roots = np.empty((blk.shape[0], 32), np.uint8)
-    scratch = np.empty(_CTX_BYTES + 32, np.uint8)
-    for b in range(blk.shape[0]):
-        n = blk[b, B_NTX]
-        level = txids[blk[b, B_TX] : blk[b, B_TX] + n].copy()
-        base = level.ctypes.data
+@_kernel(parallel=True)
+def walk(
+    buf: U8, starts: I64, ends: I64, blk: I64, errs: I64, txs: I64, heads: U8, scratch: U8
+) -> None:
+    """Validate the blocks after :func:`tx_counts`, one per task; hash their headers.
+
+    ``txs`` gets each transaction's positions, ``heads`` each header's hash (internal
+    order); ``scratch`` has a row per block.
+    """
+    for b in prange(starts.shape[0]):
+        err, brow = errs[b], blk[b]
+        if err[0]:
+            continue
+        _dsha(scratch[b], ((buf.ctypes.data + starts[b], HEADER),), heads.ctypes.data + 32 * b)
+        p, end = brow[B_BODY], ends[b]
+        for i in range(brow[B_TX], brow[B_TX] + brow[B_NTX]):
+            p = _walk_tx(buf, p, end, err, brow, txs, i)
+            if p < 0:
+                break
+        if p >= 0 and p != end:
+            _fail(err, K_TRAILING, F_BLOCK, p)
+
+
+@numba.njit(cache=True, inline="always")
+def _varint(buf: U8, pos: int) -> tuple[int, int]:
+    """A CompactSize already validated by :func:`walk`: (value, position after)."""
+    first = buf[pos]
+    if first < 0xFD:
+        return int(first), pos + 1
+    width = 2 if first == 0xFD else (4 if first == 0xFE else 8)
+    return int(np.int64(_le(buf, pos + 1, width))), pos + 1 + width
+
+
+@numba.njit(cache=True, inline="always")
+def _copy32(src: U8, at: int, dst: U8, row: int, reverse: bool) -> None:
+    """``src[at:at+32]`` into ``dst[row]``, byte-reversed if asked (unsigned: no wraparound)."""
+    s, r = np.uint64(at), np.uint64(row)
+    for k in range(np.uint64(32)):
+        dst[r, np.uint64(31) - k if reverse else k] = src[s + k]
+
+
+@numba.njit(cache=True, inline="always")
+def _fill_inputs(buf: U8, pos: int, ins: Cols, row: int) -> tuple[int, int]:
+    """Write the rows of the inputs at ``pos``: (position after, count)."""
+    nin, p = _varint(buf, pos)
+    for k in range(nin):
+        _copy32(buf, p, ins[I_PREV], row + k, True)
+        ins[I_VOUT][row + k] = _le(buf, p + 32, 4)
+        n, p = _varint(buf, p + 36)
+        ins[I_SEQ][row + k] = _le(buf, p + n, 4)
+        ins[I_INDEX][row + k] = k
+        p += n + 4
+    return p, nin
+
+
+@numba.njit(cache=True, inline="always")
+def _fill_outputs(buf: U8, pos: int, outs: Cols, row: int) -> tuple[int, int]:
+    """Write the rows of the outputs at ``pos``: (count, value sum)."""
+    nout, p = _varint(buf, pos)
+    total = 0
+    for k in range(nout):
+        value = int(np.int64(_le(buf, p, 8)))
+        n, s = _varint(buf, p + 8)
+        kind, pay, plen = classify_one(buf, s, n)
+        r = row + k
+        outs[O_VOUT][r], outs[O_VALUE][r], outs[O_TYPE][r] = k, value, kind
+        outs[O_PAY][r], outs[O_PLEN][r] = pay, plen
+        total += value
+        p = s + n
+    return nout, total
+
+
+@numba.njit(cache=True, inline="always")
+def _fill_tx(
+    buf: U8,
+    txs: I64,
+    i: int,
+    rows: tuple[int, int],
+    tx: Cols,
+    ins: Cols,
+    outs: Cols,
+    ctx: U8,
+) -> None:
+    """Columns of transaction ``i`` and of its inputs and outputs (rows from ``rows``)."""
+    start, io, io_end, end = txs[T_START, i], txs[T_IO, i], txs[T_IOEND, i], txs[T_END, i]
+    p, nin = _fill_inputs(buf, io, ins, rows[0])
+    nout, value = _fill_outputs(buf, p, outs, rows[1])
+    tx[X_VALUE][i] = value
+    tx[X_VERSION][i], tx[X_LOCKTIME][i] = _le(buf, start, 4), _le(buf, end - 4, 4)
+    # the txid covers version | inputs and outputs | locktime, leaving out the witness
+    at = buf.ctypes.data
+    pieces = ((at + start, 4), (at + io, io_end - io), (at + end - 4, 4))
+    _dsha(ctx, pieces, tx[X_HASH].ctypes.data + 32 * i)
+    _copy32(tx[X_HASH][i], 0, tx[X_TXID], i, True)
+    for r in range(rows[0], rows[0] + nin):
+        _copy32(tx[X_TXID][i], 0, ins[I_TXID], r, False)
+    for r in range(rows[1], rows[1] + nout):
+        _copy32(tx[X_TXID][i], 0, outs[O_TXID], r, False)
+
+
+@_kernel(parallel=True)
+def fill(
+    buf: U8, txs: I64, first: I64, bounds: I64, scratch: U8, tx: Cols, ins: Cols, outs: Cols
+) -> None:
+    """Write the columns of the transactions ``bounds[c]:bounds[c+1]`` in task ``c``.
+
+    ``first`` holds each transaction's first input row (row 0) and first output row.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        for i in range(bounds[c], bounds[c + 1]):
+            _fill_tx(buf, txs, i, (first[0, i], first[1, i]), tx, ins, outs, scratch[c])
+
+
+@_kernel(parallel=True)
+def merkle_roots(hashes: U8, blk: I64, level: U8, scratch: U8, roots: U8) -> None:
+    """Merkle root of each block's txids (internal order); odd levels repeat the last.
+
+    ``level`` (the shape of ``hashes``) is overwritten; ``scratch`` has a row per block.
+    """
+    for b in prange(blk.shape[0]):
+        first, n = blk[b, B_TX], blk[b, B_NTX]
+        for i in range(first, first + n):
+            _copy32(hashes[i], 0, level, i, False)
+        base = level.ctypes.data + 32 * first
         while n > 1:
             for i in range(0, n, 2):  # the pair of rows i, i+1 becomes row i/2
                 right = base + 32 * min(i + 1, n - 1)
-                _dsha(scratch, ((base + 32 * i, 32), (right, 32)), base + 16 * i)
+                _dsha(scratch[b], ((base + 32 * i, 32), (right, 32)), base + 16 * i)
             n = (n + 1) // 2
-        roots[b] = level[0]
-    return roots
+        _copy32(level[first], 0, roots, b, False)
 
 
-@numba.njit(cache=True)
-def gather(buf: U8, starts: I64, lengths: I64) -> tuple[U8, npt.NDArray[np.int32]]:
-    """Concatenate ``buf[starts[i]:starts[i]+lengths[i]]``; return (data, int32 offsets).
+@numba.njit(cache=True, inline="always")
+def _meets_target(digest: U8, bits: int) -> bool:
+    """Whether a header hash (internal order) is at most the target ``bits`` encode.
 
-    Indices are unsigned in the copy loops: numba then skips its negative-index
-    wraparound, which made them five times slower.
+    A zero, negative or overflowing target fails (no work, as Core's ``GetBlockProof``).
     """
-    offsets = np.zeros(lengths.shape[0] + 1, np.int32)
-    for i in range(lengths.shape[0]):
-        offsets[i + 1] = offsets[i] + lengths[i]
-    data = np.empty(offsets[-1], np.uint8)
-    for i in range(lengths.shape[0]):
-        src, dst = np.uint64(starts[i]), np.uint64(offsets[i])
-        for k in range(np.uint64(lengths[i])):
-            data[dst + k] = buf[src + k]
-    return data, offsets
+    exponent, mantissa = int(np.int64(bits >> 24)), int(np.int64(bits & 0x007FFFFF))
+    if bits & 0x00800000:
+        return False
+    if exponent < 3:
+        mantissa, exponent = mantissa >> 8 * (3 - exponent), 3
+    if mantissa == 0 or exponent > 34:  # the target is zero, or 2**256 or more
+        return False
+    if exponent > 32 and mantissa >> 8 * (35 - exponent) != 0:
+        return False
+    low = exponent - 3  # the byte where the mantissa starts, little-endian
+    for j in range(31, -1, -1):
+        k = j - low
+        t = (mantissa >> 8 * k) & 0xFF if 0 <= k < 3 else 0
+        if digest[j] != t:
+            return bool(digest[j] < t)
+    return True
 
 
-@numba.njit(cache=True)
-def fixed(buf: U8, starts: I64, width: int, reverse: bool) -> U8:
-    """Rows ``buf[starts[i]:starts[i]+width]`` as an (n, width) array, reversed if asked."""
-    out = np.empty((starts.shape[0], width), np.uint8)
-    w = np.uint64(width)
+@_kernel()
+def first_above_target(heads: U8, bits: U32) -> int:
+    """The first block whose header hash is above its target, or -1."""
+    for b in range(heads.shape[0]):
+        if not _meets_target(heads[b], int(np.int64(bits[b]))):
+            return b
+    return -1
+
+
+@_kernel(parallel=True)
+def gather(buf: U8, starts: I64, offsets: I64, bounds: I64, data: U8) -> None:
+    """Copy ``buf[starts[i]:]`` to ``data[offsets[i]:offsets[i+1]]``; task ``c`` copies
+    rows ``bounds[c]:bounds[c+1]``.
+
+    Indices are unsigned: numba then skips its negative-index wraparound, which made the
+    copy five times slower.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        for i in range(bounds[c], bounds[c + 1]):
+            src, dst = np.uint64(starts[i]), np.uint64(offsets[i])
+            for k in range(np.uint64(offsets[i + 1] - offsets[i])):
+                data[dst + k] = buf[src + k]
+
+
+@_kernel()
+def fixed(buf: U8, starts: I64, out: U8) -> None:
+    """Rows ``buf[starts[i]:starts[i]+width]`` into ``out`` (n, width)."""
+    w = np.uint64(out.shape[1])
     for i in range(starts.shape[0]):
-        src = np.uint64(starts[i])
+        src, r = np.uint64(starts[i]), np.uint64(i)
         for k in range(w):
-            out[i, w - np.uint64(1) - k if reverse else k] = buf[src + k]
-    return out
+            out[r, k] = buf[src + k]
 
 
 class BlockFault(Exception):
@@ -384,29 +487,111 @@ class BlockFault(Exception):
         self.block, self.offset, self.field, self.reason = block, offset, field, reason
 
 
-def _walk_checked(buf: U8, starts: I64, ends: I64, fill: bool, rows: Rows) -> At:
-    at = walk(buf, starts, ends, fill, rows)
-    code, pos = int(rows[4][0]), int(rows[4][1])
-    if code:
-        b = at[A_BLOCK]
-        raise BlockFault(b, pos - int(starts[b]), FIELDS[code % 16], REASONS[code // 16])
-    return at
+@dataclass(frozen=True)
+class Located:
+    """A validated batch: block rows (n, 6), transaction positions (6, m), header hashes."""
+
+    blk: I64
+    txs: I64
+    heads: U8  # internal order
 
 
-def locate(buf: U8, starts: I64, ends: I64) -> Rows:
-    """Validate the blocks and locate their transactions, inputs and outputs."""
-    err = np.zeros(2, np.int64)
-    blk = np.zeros((starts.shape[0], 5), np.int64)
-    empty = (np.zeros((0, 7), np.int64), np.zeros((0, 4), np.int64), np.zeros((0, 6), np.int64))
-    at = _walk_checked(buf, starts, ends, False, (blk, *empty, err))
-    txs = np.empty((at[A_TX], 7), np.int64)
-    ins = np.empty((at[A_IN], 4), np.int64)
-    outs = np.empty((at[A_OUT], 6), np.int64)
-    rows = (blk, txs, ins, outs, err)
-    _walk_checked(buf, starts, ends, True, rows)
-    return rows
+def locate(buf: U8, starts: I64, ends: I64) -> Located:
+    """Validate the blocks and locate their transactions; raise the first block's fault."""
+    n = starts.shape[0]
+    blk, errs = np.zeros((n, 6), np.int64), np.zeros((n, 2), np.int64)
+    txs = np.empty((6, tx_counts(buf, starts, ends, blk, errs)), np.int64)
+    heads = np.empty((n, 32), np.uint8)
+    walk(buf, starts, ends, blk, errs, txs, heads, np.empty((n, SCRATCH), np.uint8))
+    bad = np.flatnonzero(errs[:, 0])
+    if bad.size:
+        b = int(bad[0])
+        code, pos = int(errs[b, 0]), int(errs[b, 1]) - int(starts[b])
+        raise BlockFault(b, pos, FIELDS[code % 16], REASONS[code // 16])
+    return Located(blk, txs, heads)
 
 
+@_kernel()
+def _walk_coinbase(buf: U8, end: int, blk: I64, errs: I64, txs: I64) -> None:
+    _walk_tx(buf, blk[0, B_BODY], end, errs[0], blk[0], txs, 0)
+
+
+def coinbase_script(block: U8) -> tuple[int, int]:
+    """(position, length) of a block's coinbase scriptSig; only the coinbase is validated."""
+    starts, ends = np.zeros(1, np.int64), np.array([len(block)], np.int64)
+    blk, errs = np.zeros((1, 6), np.int64), np.zeros((1, 2), np.int64)
+    if tx_counts(block, starts, ends, blk, errs):
+        _walk_coinbase(block, len(block), blk, errs, np.empty((6, 1), np.int64))
+    if errs[0, 0]:
+        code = int(errs[0, 0])
+        raise BlockFault(0, int(errs[0, 1]), FIELDS[code % 16], REASONS[code // 16])
+    return int(blk[0, B_CB]), int(blk[0, B_CBLEN])
+
+
+def threads() -> int:
+    """Threads the kernels run on now (numba's setting, ``NUMBA_NUM_THREADS``: all cores)."""
+    return int(numba.get_num_threads())
+
+
+@contextmanager
+def _threads_for(nbytes: int) -> Iterator[None]:
+    """All threads for a big batch, one for a small one.
+
+    Waking the other threads costs microseconds on an idle machine but milliseconds on a
+    busy one, more than a small batch takes to parse.
+    """
+    before = threads()
+    numba.set_num_threads(before if nbytes >= PARALLEL_BYTES else 1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def _bounds(weights: I64) -> I64:
+    """Rows cut into a few runs per thread of about equal total ``weights``: run bounds.
+
+    More runs than threads, handed out one at a time, keep both cores busy when the
+    other is slowed by another process.
+    """
+    runs = 4 * threads()
+    total = np.cumsum(weights)
+    if not total.size:
+        return np.zeros(2, np.int64)
+    cuts = np.searchsorted(total, total[-1] * np.arange(1, runs) // runs, side="right")
+    return np.concatenate(([0], cuts, [total.size])).astype(np.int64)
+
+
+def _fill(buf: U8, txs: I64) -> tuple[Cols, Cols, Cols]:
+    """The columns of the transactions, their inputs and outputs (see :func:`fill`)."""
+    n = txs.shape[1]
+    counts = txs[T_NIN : T_NOUT + 1]
+    last = np.cumsum(counts, axis=1)
+    m, k = (int(last[0, -1]), int(last[1, -1])) if n else (0, 0)
+    u8, u32 = np.uint8, np.uint32
+    tx: Cols = (
+        np.empty((n, 32), u8), np.empty((n, 32), u8), np.empty(n, u32), np.empty(n, u32),
+        np.empty(n, np.int64),
+    )  # fmt: skip
+    ins: Cols = (
+        np.empty((m, 32), u8), np.empty((m, 32), u8), np.empty(m, u32), np.empty(m, u32),
+        np.empty(m, np.int32),
+    )  # fmt: skip
+    outs: Cols = (
+        np.empty((k, 32), u8), np.empty(k, u32), np.empty(k, np.int64), np.empty(k, u8),
+        np.empty(k, np.int64), np.empty(k, np.int64),
+    )  # fmt: skip
+    bounds = _bounds(txs[T_END] - txs[T_START])
+    with numba.parallel_chunksize(1):
+        fill(buf, txs, last - counts, bounds, _scratch(bounds), tx, ins, outs)
+    return tx, ins, outs
+
+
+def _scratch(bounds: I64) -> U8:
+    return np.empty((len(bounds) - 1, SCRATCH), np.uint8)
+
+
+@functools.cache
 def _target(bits: int) -> int:
     """The proof-of-work target a header's compact ``bits`` encode (0 if negative)."""
     exponent, mantissa = bits >> 24, bits & 0x007FFFFF
@@ -415,6 +600,7 @@ def _target(bits: int) -> int:
     return mantissa >> 8 * (3 - exponent) if exponent <= 3 else mantissa << 8 * (exponent - 3)
 
 
+@functools.cache
 def block_work(bits: int) -> int:
     """Expected hashes to find a block at ``bits``: 2**256 // (target + 1), as Core's chainwork.
 
@@ -422,130 +608,3 @@ def block_work(bits: int) -> int:
     """
     target = _target(bits)
     return 2**256 // (target + 1) if 0 < target < 2**256 else 0
-
-
-def _check_headers(header: U8, blk: I64, txids: U8, heads: U8) -> None:
-    """Merkle roots must match the transactions and header hashes meet their targets."""
-    roots = merkle_roots(txids, blk)
-    bad = np.flatnonzero((roots != header[:, 36:68]).any(axis=1))
-    if bad.size:
-        raise BlockFault(int(bad[0]), 36, "merkle_root", "does not match the transactions")
-    bits = _le_column(header, 72).tolist()
-    for b, (h, nbits) in enumerate(zip(heads, bits, strict=True)):
-        if not block_work(nbits) or int.from_bytes(h.tobytes(), "little") > _target(nbits):
-            raise BlockFault(b, 0, "bits", "header hash above the target (proof of work)")
-
-
-def _le_column(rows2d: U8, at: int) -> npt.NDArray[np.uint32]:
-    """Little-endian uint32 from columns ``at:at+4`` of a 2-D byte array."""
-    return np.ascontiguousarray(rows2d[:, at : at + 4]).view("<u4").ravel()
-
-
-def _u32(buf: U8, pos: I64) -> npt.NDArray[np.uint32]:
-    return fixed(buf, pos, 4, False).view("<u4").ravel()
-
-
-def _hashes(digests: U8) -> pa.Array:
-    """Digests (n, 32) as HASH values, bytes as they are."""
-    data = np.ascontiguousarray(digests)
-    return pa.Array.from_buffers(HASH, len(data), [None, pa.py_buffer(data)])
-
-
-def _binary(buf: U8, starts: I64, lengths: I64) -> pa.Array:
-    if int(lengths.sum()) >= 2**31:  # int32 offsets of pa.binary()
-        raise Invalid("a batch holds over 2 GiB of scripts; read fewer blocks per batch")
-    data, offsets = gather(buf, starts, lengths)
-    return pa.Array.from_buffers(
-        pa.binary(), len(lengths), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-
-
-def _table(schema: pa.Schema, columns: list[Any]) -> pa.Table:
-    """A table from Arrow arrays and numpy columns (cast by numpy: faster than Arrow's checks)."""
-    arrays = [
-        c if isinstance(c, pa.Array) else pa.array(_as_numpy_type(c, f.type), f.type)
-        for c, f in zip(columns, schema, strict=True)
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _as_numpy_type(column: npt.NDArray[Any], arrow_type: pa.DataType) -> npt.NDArray[Any]:
-    dtype = np.int64 if pa.types.is_timestamp(arrow_type) else arrow_type.to_pandas_dtype()
-    return np.ascontiguousarray(column, dtype=dtype)
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """A walked batch: the buffer, the located rows and the columns the tables share."""
-
-    buf: U8
-    rows: Rows
-    heights: I32
-    tx_block: I64  # block of each transaction
-    txid: pa.Array  # display order
-    block_hash: pa.Array
-
-
-def _blocks(batch: _Batch, header: U8, sizes: I64) -> pa.Table:
-    blk = batch.rows[0]
-    return _table(UTXO_BLOCKS, [
-        batch.heights, batch.block_hash, _hashes(header[:, 35:3:-1]),
-        _hashes(header[:, 67:35:-1]), _le_column(header, 68).astype(np.int64),
-        _le_column(header, 0).view(np.int32), _le_column(header, 72), _le_column(header, 76),
-        sizes, 4 * sizes - 3 * blk[:, B_WIT], blk[:, B_NTX],
-        _binary(batch.buf, blk[:, B_CB], blk[:, B_CBLEN]),
-    ])  # fmt: skip
-
-
-def _transactions(batch: _Batch) -> pa.Table:
-    blk, txs = batch.rows[0], batch.rows[1]
-    size = txs[:, T_END] - txs[:, T_START]
-    stripped = txs[:, T_IOEND] - txs[:, T_IO] + 8  # version and locktime around the io part
-    index = np.arange(len(txs)) - blk[batch.tx_block, B_TX]
-    return _table(UTXO_TRANSACTIONS, [
-        batch.txid, batch.heights[batch.tx_block], batch.block_hash.take(batch.tx_block), index,
-        _u32(batch.buf, txs[:, T_START]).view(np.int32), _u32(batch.buf, txs[:, T_END] - 4),
-        size, (3 * stripped + size + 3) // 4, index == 0, txs[:, T_IO] != txs[:, T_START] + 4,
-        txs[:, T_NIN], txs[:, T_NOUT], txs[:, T_VALUE],
-    ])  # fmt: skip
-
-
-def _inputs(batch: _Batch) -> pa.Table:
-    ins = batch.rows[2]
-    n, tx = len(ins), ins[:, I_TX]
-    return _table(UTXO_INPUTS, [
-        batch.txid.take(tx), batch.heights[batch.tx_block[tx]], ins[:, I_N],
-        _hashes(fixed(batch.buf, ins[:, I_PREV], 32, True)), _u32(batch.buf, ins[:, I_PREV] + 32),
-        _u32(batch.buf, ins[:, I_SEQ]), pa.nulls(n, pa.int64()), pa.nulls(n, pa.uint8()),
-        pa.nulls(n, pa.binary()),
-    ])  # fmt: skip
-
-
-def _outputs(batch: _Batch) -> pa.Table:
-    outs = batch.rows[3]
-    tx = outs[:, O_TX]
-    return _table(UTXO_OUTPUTS, [
-        batch.txid.take(tx), batch.heights[batch.tx_block[tx]], outs[:, O_N], outs[:, O_VALUE],
-        outs[:, O_TYPE], _binary(batch.buf, outs[:, O_PAY], outs[:, O_PLEN]),
-    ])  # fmt: skip
-
-
-def parse_blocks(buf: U8, starts: I64, sizes: I64, heights: I32) -> dict[str, pa.Table]:
-    """Parse the blocks at ``buf[starts[i]:starts[i]+sizes[i]]`` into the UTXO tables.
-
-    ``buf`` may be a memory-mapped file: every column is copied out of it, so the tables
-    outlive the mapping. Raises :class:`BlockFault` naming the malformed block.
-    """
-    ends = starts + sizes
-    rows = locate(buf, starts, ends)
-    txids, heads = tx_hashes(buf, rows[1], starts)
-    header = fixed(buf, starts, HEADER, False)
-    _check_headers(header, rows[0], txids, heads)
-    tx_block = np.repeat(np.arange(len(sizes)), rows[0][:, B_NTX])
-    batch = _Batch(buf, rows, heights, tx_block, _hashes(txids[:, ::-1]), _hashes(heads[:, ::-1]))
-    return {
-        "blocks": _blocks(batch, header, sizes),
-        "transactions": _transactions(batch),
-        "inputs": _inputs(batch),
-        "outputs": _outputs(batch),
-    }

@@ -38,15 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from chainsleuth.chain.batch import ChainBatch
-from chainsleuth.chain.readers._blockparse import (
-    B_CB,
-    B_CBLEN,
-    HEADER,
-    BlockFault,
-    block_work,
-    locate,
-    parse_blocks,
-)
+from chainsleuth.chain.readers._blockparse import HEADER, BlockFault, block_work, coinbase_script
+from chainsleuth.chain.readers._blocktables import parse_blocks
 from chainsleuth.errors import Invalid, MalformedRecord
 
 logger = logging.getLogger(__name__)
@@ -230,12 +223,11 @@ def _root_height(loc: BlockLocation, prev: bytes, data: Data) -> int | None:
     raw = bytes(data[loc.offset : loc.offset + loc.size])
     if int.from_bytes(raw[:4], "little", signed=True) < 2:
         return None
-    buf = np.frombuffer(raw, np.uint8)
     try:
-        blk = locate(buf, np.zeros(1, np.int64), np.array([len(raw)], np.int64))[0]
+        pos, length = coinbase_script(np.frombuffer(raw, np.uint8))
     except BlockFault as fault:
         raise _error(fault, loc.path, f"block {loc.hash.hex()}") from None
-    return _bip34_height(raw[blk[0, B_CB] : blk[0, B_CB] + blk[0, B_CBLEN]])
+    return _bip34_height(raw[pos : pos + length])
 
 
 def _place(

@@ -75,8 +75,8 @@ def _blocks_of(path: Path) -> Iterator[bytes]:
 def write_real_blocks(out_dir: Path, data: Path = DATA) -> list[tuple[Path, list[bytes]]]:
     """Each real mainnet block file of ``data`` as a ``blk*.dat``-framed file in ``out_dir``.
 
-    One output file per source file: blocks of unrelated heights do not form one chain,
-    and a chain reader keeps only the best chain of what it reads at once.
+    One output file per source file; the reader takes them all in one call and keeps each
+    unlinked block (or run of blocks) as a segment at its own height.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -334,8 +334,8 @@ def test_megatx_and_bip69_transactions_in_a_built_block() -> None:
 
 def test_batches_are_canonical_chain_batches() -> None:
     batches = list(read_raw_blocks([FIRST, B574200], batch_blocks=250))
-    assert [b.block_count for b in batches] == [250, 250, 90, 1]  # 574200 stands alone
-    assert batches[-1]["blocks"]["height"].to_pylist() == [574200]
+    assert [b.block_count for b in batches] == [250, 250, 91]  # batches span segments
+    assert batches[-1]["blocks"]["height"].to_pylist() == [*range(500, 590), 574200]
     assert all(isinstance(b, ChainBatch) and b.family == "utxo" for b in batches)
 
 
@@ -493,7 +493,9 @@ def test_scattered_real_blocks_keep_their_own_heights() -> None:
     ]  # fmt: skip
     assert scan.skipped == ()
     heights = [b["blocks"]["height"].to_pylist() for b in read_raw_blocks(files)]
-    assert heights == [[300025], [403617], [482683]]
+    assert heights == [[300025, 403617, 482683]]  # parsed together, each at its height
+    one_by_one = [b["blocks"]["height"].to_pylist() for b in read_raw_blocks(files, batch_blocks=1)]
+    assert one_by_one == [[300025], [403617], [482683]]
 
 
 def test_a_block_without_height_beside_a_chain_is_an_error_not_a_silent_drop() -> None:
@@ -502,3 +504,11 @@ def test_a_block_without_height_beside_a_chain_is_an_error_not_a_silent_drop() -
     assert "00000000000007b2a037eaaefc848e0ad8f41667589f7d5a0aca3e78c8003ac0" in str(err.value)
     scan = scan_raw_blocks([FIRST, HADOOP / "block176149.blk"], start_height=176149)
     assert [(s.start_height, len(s.blocks)) for s in scan.segments] == [(0, 590), (176149, 1)]
+
+
+def test_batches_are_cut_by_bytes_as_well_as_blocks() -> None:
+    files = [BCOIN / "block300025.raw", BCOIN / "block426884.raw", BCOIN / "block482683.raw"]
+    sizes = [[b["blocks"]["size"][0].as_py()] for b in read_raw_blocks(files, batch_bytes=1)]
+    assert sizes == [[284_231], [996_444], [9_288]]  # one block per batch, however big
+    by_bytes = read_raw_blocks(files, batch_bytes=1_285_000)  # the first two: 1,280,675
+    assert [b.block_count for b in by_bytes] == [2, 1]

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from chainsleuth.chain.batch import ChainBatch
 from chainsleuth.chain.readers._blockparse import HEADER, BlockFault, block_work, coinbase_script
@@ -313,10 +314,9 @@ def scan_raw_blocks(
 
 
 def _parse_batch(
-    sources: dict[Path, Data], locations: Sequence[BlockLocation], height: int
+    sources: dict[Path, Data], locations: Sequence[BlockLocation], heights: npt.NDArray[np.int32]
 ) -> ChainBatch:
     sizes = np.array([loc.size for loc in locations], np.int64)
-    heights = np.arange(height, height + len(locations), dtype=np.int32)
     paths = {loc.path for loc in locations}
     if len(paths) == 1:  # parse in place: no copy of the blocks
         buf = np.frombuffer(sources[paths.pop()], np.uint8)
@@ -330,7 +330,7 @@ def _parse_batch(
         tables = parse_blocks(buf, starts, sizes, heights)
     except BlockFault as fault:
         loc = locations[fault.block]
-        record = f"block {loc.hash.hex()} (height {height + fault.block}, offset {loc.offset})"
+        record = f"block {loc.hash.hex()} (height {heights[fault.block]}, offset {loc.offset})"
         error = _error(fault, loc.path, record)
     if error is not None:
         # raised outside the handler: the fault's frames, which view the memory-mapped
@@ -341,14 +341,29 @@ def _parse_batch(
     return ChainBatch("utxo", tables, source)
 
 
+def _batch_bounds(
+    sizes: npt.NDArray[np.int64], most: int, budget: int
+) -> Iterator[tuple[int, int]]:
+    """(first, end) of each batch: at most ``most`` blocks, cut once ``budget`` bytes are in."""
+    first = 0
+    while first < len(sizes):
+        within = np.cumsum(sizes[first : first + most]) <= budget
+        end = first + max(1, int(within.sum()))
+        yield first, end
+        first = end
+
+
 def read_raw_blocks(
     paths: Sequence[Path] | Path,
     *,
     batch_blocks: int = 500,
+    batch_bytes: int = 128 << 20,
     network: str = "mainnet",
     start_height: int | None = None,
 ) -> Iterator[ChainBatch]:
-    """Yield the chain segments in the files as UTXO batches of ``batch_blocks`` blocks.
+    """Yield the chain segments in the files, in height order, as UTXO batches of up to
+    ``batch_blocks`` blocks and about ``batch_bytes`` of block data (memory stays bounded
+    whatever the block size; a batch may hold blocks of several segments).
 
     Raises :class:`MalformedRecord` naming the file and block (hash, height, offset).
     """
@@ -360,10 +375,15 @@ def read_raw_blocks(
         if scan.skipped:
             logger.info("skipped %d blocks off the best chain", len(scan.skipped))
             logger.debug("skipped blocks: %s", ", ".join(h.hex() for h in scan.skipped))
-        for segment in scan.segments:
-            for first in range(0, len(segment.blocks), batch_blocks):
-                batch = segment.blocks[first : first + batch_blocks]
-                yield _parse_batch(sources, batch, segment.start_height + first)
+        # batches run across segments: scattered single blocks parse together
+        heights = np.concatenate(
+            [np.arange(g.start_height, g.start_height + len(g.blocks)) for g in scan.segments]
+            or [np.zeros(0, np.int64)]
+        ).astype(np.int32)
+        blocks = scan.chain
+        sizes = np.fromiter((loc.size for loc in blocks), np.int64, len(blocks))
+        for first, end in _batch_bounds(sizes, batch_blocks, batch_bytes):
+            yield _parse_batch(sources, blocks[first:end], heights[first:end])
 
 
 def parse_block_bytes(raw: bytes, *, height: int, source: str = "") -> ChainBatch:

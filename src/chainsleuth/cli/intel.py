@@ -15,9 +15,16 @@ import typer
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from chainsleuth.analysis import UtxoGraph, load_clusters
+from chainsleuth.analysis import AccountGraph, UtxoGraph, load_clusters
 from chainsleuth.cli._app import group
-from chainsleuth.cli._options import ChainOption, JsonFlag, StoreOption, clusters_folder, store_at
+from chainsleuth.cli._options import (
+    ChainOption,
+    JsonFlag,
+    StoreOption,
+    clusters_folder,
+    pick_chain,
+    store_at,
+)
 from chainsleuth.cli._render import btc, emit, kv_table
 from chainsleuth.config import get_settings
 from chainsleuth.errors import Invalid, NotFound
@@ -268,25 +275,42 @@ PolicyOption = Annotated[
 ]
 
 
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Account chains: this token contract, not the native coin.", show_default=False
+    ),
+]
+
+
 @dataclass(frozen=True)
 class _Subject:
     chain: str
-    graph: UtxoGraph
+    graph: UtxoGraph | AccountGraph
     categories: CategoryMap
     ids: list[int]
     clusters: npt.NDArray[np.uint32] | None
+    token: int | None
+
+    def money(self, amount: float) -> str:
+        """Satoshi as BTC; account amounts (float64 base units) rounded."""
+        return btc(int(amount)) if isinstance(self.graph, UtxoGraph) else f"{round(amount):,}"
 
 
 def _subject(
     target: ChainStore, intel: IntelStore, chain: str | None, texts: list[str], *,
-    cluster: bool, policy: RiskPolicy,
+    cluster: bool, policy: RiskPolicy, token: str | None,
 ) -> _Subject:  # fmt: skip
-    """Graph, categories (policy priority) and addr_ids of the subject addresses."""
-    utxo = [c.name for c in target.chains() if c.family == "utxo" and chain in (None, c.name)]
-    if len(utxo) != 1:
-        raise Invalid("name one UTXO chain of the store with --chain")
-    name, g = utxo[0], target.utxo_graph(utxo[0])
+    """Graph, categories (policy priority), addr_ids and asset of the subject addresses."""
+    info = pick_chain(target, chain)
+    name = info.name
+    g = target.utxo_graph(name) if info.family == "utxo" else target.account_graph(name)
+    if token is not None and info.family == "utxo":
+        raise Invalid(f"--token is for account chains; {name} is a UTXO chain")
+    if cluster and info.family != "utxo":
+        raise Invalid(f"--cluster is for UTXO chains; {name} is an account chain")
     ids = [target.address(name, t, limit=0).addr_id for t in texts]
+    asset = None if token is None else target.address(name, token, limit=0).addr_id
     clusters = None
     if cluster:
         clusters = np.asarray(load_clusters(clusters_folder(target, name)).cluster, np.uint32)
@@ -295,14 +319,15 @@ def _subject(
         target, intel, name, n_addresses=g.n_addresses, clusters=clusters,
         priority=policy.priority(),
     )  # fmt: skip
-    return _Subject(name, g, cats, ids, clusters)
+    return _Subject(name, g, cats, ids, clusters, asset)
 
 
 def _names(target: ChainStore, chain: str, report: ExposureReport) -> dict[str, Any]:
     """Display text of the contributing addresses and hashes of the txs on their paths."""
     found = [c for e in report.directions() for c in e.contributors]
+    token = set() if report.token is None else {report.token}
     return {
-        "addresses": target.address_labels(chain, {c.addr_id for c in found}),
+        "addresses": target.address_labels(chain, {c.addr_id for c in found} | token),
         "txids": target.tx_hashes(chain, {t for c in found for t in c.path}),
     }
 
@@ -316,6 +341,7 @@ def exposure_cmd(
         Direction.both
     ),
     cluster: ClusterFlag = False,
+    token: TokenOption = None,
     chain: ChainOption = None,
     intel: IntelOption = None,
     store: StoreOption = None,
@@ -324,28 +350,28 @@ def exposure_cmd(
     """Direct and indirect exposure of an address, cluster or account to each category."""
     target = store_at(store)
     s = _subject(target, _intel(intel, store), chain, addresses, cluster=cluster,
-                 policy=default_policy())  # fmt: skip
+                 policy=default_policy(), token=token)  # fmt: skip
     report = exposure(
         s.graph, s.categories, s.ids, direction=direction.value, model=model.value,
-        max_hops=hops, clusters=s.clusters,
+        max_hops=hops, clusters=s.clusters, token=s.token,
     )  # fmt: skip
     data = {"chain": s.chain, **report.to_json(), **_names(target, s.chain, report)}
-    emit(data, as_json=json, render=lambda d: _exposure_view(report, d))
+    emit(data, as_json=json, render=lambda d: _exposure_view(report, s))
 
 
-def _exposure_view(report: ExposureReport, d: dict[str, Any]) -> RenderableType:
+def _exposure_view(report: ExposureReport, s: _Subject) -> RenderableType:
     table = Table(title=f"exposure within {report.max_hops} hops ({report.model})",
                   title_justify="left")  # fmt: skip
     for col in ("direction", "category", "direct", "indirect", "share", "first hop"):
         table.add_column(col, justify="left" if col in ("direction", "category") else "right")
     for e in report.directions():
-        table.add_row(e.direction, "(total)", btc(int(e.total)), "", "", "")
+        table.add_row(e.direction, "(total)", s.money(e.total), "", "", "")
         for c in e.categories:
-            table.add_row("", c.category, btc(int(c.direct)), btc(int(c.indirect)),
+            table.add_row("", c.category, s.money(c.direct), s.money(c.indirect),
                           f"{c.share:.2%}", str(c.first_hop))  # fmt: skip
         for reason, amount in e.untagged.items():
             share = f"{amount / e.total:.2%}" if e.total else ""
-            table.add_row("", f"untagged: {reason}", "", btc(int(amount)), share, "")
+            table.add_row("", f"untagged: {reason}", "", s.money(amount), share, "")
     return table
 
 
@@ -354,6 +380,7 @@ def risk_cmd(
     addresses: SubjectArgument,
     policy: PolicyOption = None,
     cluster: ClusterFlag = False,
+    token: TokenOption = None,
     chain: ChainOption = None,
     intel: IntelOption = None,
     store: StoreOption = None,
@@ -362,13 +389,14 @@ def risk_cmd(
     """Risk score and level of an address, cluster or account, with every reason."""
     rules = load_policy(policy)
     target = store_at(store)
-    s = _subject(target, _intel(intel, store), chain, addresses, cluster=cluster, policy=rules)
-    risk = assess_risk(s.graph, s.categories, s.ids, rules, clusters=s.clusters)
+    s = _subject(target, _intel(intel, store), chain, addresses, cluster=cluster, policy=rules,
+                 token=token)  # fmt: skip
+    risk = assess_risk(s.graph, s.categories, s.ids, rules, clusters=s.clusters, token=s.token)
     data = {"chain": s.chain, **risk.to_json(), **_names(target, s.chain, risk.exposure)}
-    emit(data, as_json=json, render=lambda d: _risk_view(risk, d))
+    emit(data, as_json=json, render=lambda d: _risk_view(risk, d, s))
 
 
-def _risk_view(risk: RiskScore, d: dict[str, Any]) -> RenderableType:
+def _risk_view(risk: RiskScore, d: dict[str, Any], s: _Subject) -> RenderableType:
     head = kv_table(
         f"risk: {risk.level.upper()} ({risk.score:.1f} / 100)",
         [("policy", f"{risk.policy.name} ({risk.policy.source})"),
@@ -379,7 +407,7 @@ def _risk_view(risk: RiskScore, d: dict[str, Any]) -> RenderableType:
         table.add_column(col, overflow="fold", justify="right" if col == "points" else "left")
     for c in risk.contributions:
         who = "\n".join(_who(a, d) for a in c.addresses)
-        table.add_row(f"{c.points:.1f}", c.reason(), btc(int(c.amount)), who)
+        table.add_row(f"{c.points:.1f}", c.reason(), s.money(c.amount), who)
     return Group(head, table)
 
 

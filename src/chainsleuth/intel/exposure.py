@@ -12,119 +12,39 @@ transaction), *indirect* at hops 2..N. Under conserving models (haircut, FIFO, L
 the category amounts plus ``untagged`` (where the rest ended: ``unspent``, ``hop``,
 ``dust``, ``time``, ``fee``, ``origin`` (coinbase), ``unexplained``, ``self`` back at the
 subject) add up to ``total``; under poison they do not (taint grows).
+
+This module holds the front door and the UTXO side; account chains (one asset at a time,
+every transfer of the subject a start) are :mod:`chainsleuth.intel.exposure_account`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from chainsleuth.analysis import NO_ID, STATUS_NAMES, Start, Trace, UtxoGraph, trace
+from chainsleuth.analysis import NO_ID, STATUS_NAMES, AccountGraph, Start, Trace, UtxoGraph, trace
 from chainsleuth.errors import Invalid
 from chainsleuth.intel.categories import CategoryMap
+from chainsleuth.intel.exposure_account import account_exposure
 from chainsleuth.intel.exposure_paths import example_path
+from chainsleuth.intel.exposure_result import (
+    DIRECTIONS,
+    CategoryExposure,
+    Contributor,
+    Exposure,
+    ExposureReport,
+    by_category,
+    num,
+)
 
-DIRECTIONS = {"in": ("incoming",), "out": ("outgoing",), "both": ("incoming", "outgoing")}
+__all__ = ["CategoryExposure", "Contributor", "Exposure", "ExposureReport", "exposure"]
+
 _FOLLOWED = STATUS_NAMES.index("followed")
 _LABEL = STATUS_NAMES.index("label")
 I64 = npt.NDArray[np.int64]
-
-
-def _num(x: Any) -> int | float:
-    return int(x) if np.issubdtype(type(x), np.integer) else float(x)
-
-
-@dataclass(frozen=True)
-class CategoryExposure:
-    """Value at rest on one category: at hop 1 (direct) and hops 2..N (indirect)."""
-
-    category: str
-    direct: int | float
-    indirect: int | float
-    direct_share: float
-    indirect_share: float
-    first_hop: int
-    addresses: int
-
-    @property
-    def amount(self) -> int | float:
-        return self.direct + self.indirect
-
-    @property
-    def share(self) -> float:
-        return self.direct_share + self.indirect_share
-
-
-@dataclass(frozen=True)
-class Contributor:
-    """A categorised address where taint came to rest: at which hop, how much, and one
-    path of transactions (tx ids, from the subject outward) that carried it there."""
-
-    addr_id: int
-    category: str
-    hop: int
-    amount: int | float
-    path: tuple[int, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class Exposure:
-    """One direction's exposure; ``trace`` is the underlying :class:`Trace`."""
-
-    direction: str
-    total: int | float
-    categories: tuple[CategoryExposure, ...]
-    untagged: dict[str, int | float]
-    contributors: tuple[Contributor, ...]
-    trace: Trace
-
-    def category(self, name: str) -> CategoryExposure | None:
-        return next((c for c in self.categories if c.category == name), None)
-
-    def to_json(self) -> dict[str, Any]:
-        tr = self.trace
-        return {
-            "direction": self.direction,
-            "total": self.total,
-            "categories": [
-                {**c.__dict__, "amount": c.amount, "share": c.share} for c in self.categories
-            ],
-            "untagged": self.untagged,
-            "contributors": [{**c.__dict__, "path": list(c.path)} for c in self.contributors],
-            "trace": {
-                "model": tr.model, "trace_direction": tr.direction, "level": tr.level,
-                "max_hops": tr.max_hops, "dust": tr.dust, "start_taint": _num(tr.start_taint),
-                "items": tr.n_items, "txs": len(tr.tx_id),
-                "ended": {k: _num(v) for k, v in tr.ended.items()},
-            },
-        }  # fmt: skip
-
-
-@dataclass(frozen=True, eq=False)
-class ExposureReport:
-    """Exposure of one subject in the directions asked for."""
-
-    subject: tuple[int, ...]
-    model: str
-    max_hops: int
-    incoming: Exposure | None
-    outgoing: Exposure | None
-
-    def directions(self) -> list[Exposure]:
-        return [e for e in (self.incoming, self.outgoing) if e is not None]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "subject": list(self.subject),
-            "model": self.model,
-            "max_hops": self.max_hops,
-            "incoming": self.incoming.to_json() if self.incoming else None,
-            "outgoing": self.outgoing.to_json() if self.outgoing else None,
-        }
 
 
 def _start_rows(g: UtxoGraph, subject: I64, direction: str) -> I64:
@@ -150,34 +70,11 @@ def _untagged(tr: Trace, tagged: npt.NDArray[np.bool_]) -> dict[str, int | float
     for reason, amount in tr.ended.items():
         code = STATUS_NAMES.index(reason) if reason in STATUS_NAMES else -1
         mask = tagged & (tr.item_status == code)
-        left = _num(amount - tr.item_taint[mask].sum()) if code >= 0 else _num(amount)
+        left = num(amount - tr.item_taint[mask].sum()) if code >= 0 else num(amount)
         name = "self" if code == _LABEL or reason == "overlap" else reason
         if left:
             rest[name] = rest.get(name, 0) + left
     return rest
-
-
-def _by_category(
-    tr: Trace, cats: CategoryMap, idx: I64, total: int | float
-) -> tuple[CategoryExposure, ...]:
-    code = cats.codes[tr.item_addr[idx].astype(np.int64)]
-    out = []
-    for c in np.unique(code):
-        sel = idx[code == c]
-        hop, taint = tr.item_hop[sel], tr.item_taint[sel]
-        direct, indirect = _num(taint[hop == 1].sum()), _num(taint[hop >= 2].sum())
-        out.append(
-            CategoryExposure(
-                category=cats.names[int(c) - 1],
-                direct=direct,
-                indirect=indirect,
-                direct_share=float(direct / total) if total else 0.0,
-                indirect_share=float(indirect / total) if total else 0.0,
-                first_hop=int(hop.min()),
-                addresses=len(np.unique(tr.item_addr[sel])),
-            )
-        )
-    return tuple(sorted(out, key=lambda e: (-e.amount, e.category)))
 
 
 def _contributors(
@@ -190,11 +87,20 @@ def _contributors(
             addr_id=int(tr.item_addr[i]),
             category=cats.names[int(cats.codes[int(tr.item_addr[i])]) - 1],
             hop=int(tr.item_hop[i]),
-            amount=_num(tr.item_taint[i]),
+            amount=num(tr.item_taint[i]),
             path=example_path(g, tr, int(i)),
         )
         for i in order
     )
+
+
+def _info(tr: Trace) -> dict[str, Any]:
+    return {
+        "model": tr.model, "trace_direction": tr.direction, "level": tr.level,
+        "max_hops": tr.max_hops, "dust": tr.dust, "start_taint": num(tr.start_taint),
+        "items": tr.n_items, "txs": len(tr.tx_id), "traces": 1,
+        "ended": {k: num(v) for k, v in tr.ended.items()},
+    }  # fmt: skip
 
 
 def _one(
@@ -211,19 +117,22 @@ def _one(
     )
     tagged = _terminal(tr, cats, subject)
     idx = np.flatnonzero(tagged).astype(np.int64)
-    total = _num(tr.start_taint)
+    total = num(tr.start_taint)
     return Exposure(
         direction=direction,
         total=total,
-        categories=_by_category(tr, cats, idx, total),
+        categories=by_category(
+            cats, tr.item_addr[idx], tr.item_hop[idx], tr.item_taint[idx], total
+        ),
         untagged=_untagged(tr, tagged),
         contributors=_contributors(g, tr, cats, idx, limit=50),
-        trace=tr,
+        traces=(tr,),
+        info=_info(tr),
     )
 
 
 def exposure(
-    graph: UtxoGraph,
+    graph: UtxoGraph | AccountGraph,
     categories: CategoryMap,
     subject: Iterable[int],
     *,
@@ -232,32 +141,45 @@ def exposure(
     max_hops: int = 4,
     dust: float = 0,
     clusters: npt.NDArray[np.uint32] | None = None,
+    token: int | None = None,
 ) -> ExposureReport:
     """Direct and indirect exposure of ``subject`` (addr_ids) to every category.
 
     Parameters
     ----------
-    direction : ``in`` (incoming: backward from its received coins), ``out`` (outgoing:
-        forward from its spent coins) or ``both``.
-    model, max_hops, dust : as :func:`chainsleuth.analysis.trace`; hops 2..``max_hops``
-        are indirect.
-    clusters : cluster id per address: hops count clusters, not addresses.
+    direction : ``in`` (incoming: backward from what it received), ``out`` (outgoing:
+        forward from what it sent) or ``both``.
+    model, max_hops, dust : as :func:`chainsleuth.analysis.trace`; hop 1 is direct,
+        hops 2..``max_hops`` are indirect.
+    clusters : UTXO chains: cluster id per address, hops count clusters, not addresses.
+    token : account chains: the asset (a token contract's addr_id; None: the native coin).
     """
-    if not isinstance(graph, UtxoGraph):
-        raise Invalid("exposure is computed on UTXO chains for now")
     if direction not in DIRECTIONS:
         raise Invalid(f"direction must be in, out or both, not {direction!r}")
+    if max_hops < 1:
+        raise Invalid(f"max_hops must be at least 1, not {max_hops}")
     addrs = np.unique(np.fromiter((int(a) for a in subject), np.int64))
     if not len(addrs) or addrs.min() < 0 or addrs.max() >= graph.n_addresses:
         raise Invalid(f"subject {addrs.tolist()} is not a set of addresses of the graph")
     if len(categories.codes) < graph.n_addresses:
         raise Invalid(f"{len(categories.codes)} categories for {graph.n_addresses} addresses")
-    opts = {"model": model, "max_hops": max_hops, "dust": dust, "clusters": clusters}
-    found = {d: _one(graph, categories, addrs, d, opts) for d in DIRECTIONS[direction]}
+    if isinstance(graph, AccountGraph):
+        if clusters is not None:
+            raise Invalid("exposure at cluster level is for UTXO chains")
+        opts: dict[str, Any] = {"model": model, "max_hops": max_hops, "dust": dust, "token": token}
+        found = {
+            d: account_exposure(graph, categories, addrs, d, **opts) for d in DIRECTIONS[direction]
+        }
+    else:
+        if token is not None:
+            raise Invalid("a token is traced on account chains only")
+        opts = {"model": model, "max_hops": max_hops, "dust": dust, "clusters": clusters}
+        found = {d: _one(graph, categories, addrs, d, opts) for d in DIRECTIONS[direction]}
     return ExposureReport(
         subject=tuple(int(a) for a in addrs),
         model=model,
         max_hops=max_hops,
         incoming=found.get("incoming"),
         outgoing=found.get("outgoing"),
+        token=token,
     )

@@ -4,6 +4,8 @@ Walks a finished :class:`~chainsleuth.analysis.Trace` from a resting coin back t
 subject, at each step taking the most tainted coin of the linking transaction (forward:
 the creator's inputs; backward: the spender's outputs). It reads only the coins on the
 way, so explaining a score costs about hops x (inputs or outputs of a transaction).
+On account chains (:func:`account_path`) a step goes from a transfer to the transfer
+that brought taint to its holder before it: the nearest hop first, then the most taint.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from chainsleuth.analysis import NO_ID, Trace, UtxoGraph
+from chainsleuth.analysis import NO_ID, STATUS_NAMES, Trace, UtxoGraph
 
 I64 = npt.NDArray[np.int64]
+_FOLLOWED = STATUS_NAMES.index("followed")
 
 
 def _item_of(tr: Trace, rows: I64) -> I64:
@@ -56,4 +59,24 @@ def example_path(g: UtxoGraph, tr: Trace, item: int) -> tuple[int, ...]:
         if prev < 0:
             break
         item = prev
+    return tuple(reversed(path))
+
+
+def account_path(tr: Trace, item: int) -> tuple[int, ...]:
+    """Tx ids from the trace's start transfer (hop 0) out to the transfer ``item``."""
+    fwd = tr.direction == "forward"
+    holder, receiver = (tr.item_src, tr.item_addr) if fwd else (tr.item_addr, tr.item_src)
+    given = tr.item_status == _FOLLOWED
+    path = [int(tr.item_tx[item])]
+    # each step goes to a strictly earlier transfer of the replay (forward: lower edge
+    # ids; backward: higher), so the walk ends
+    while tr.item_hop[item] > 0:
+        ref = tr.item_ref[item]
+        before = tr.item_ref < ref if fwd else tr.item_ref > ref
+        found = np.flatnonzero(given & before & (receiver == holder[item]))
+        if not len(found):
+            break
+        item = int(found[np.lexsort((-tr.item_taint[found], tr.item_hop[found]))[0]])
+        if path[-1] != tr.item_tx[item]:
+            path.append(int(tr.item_tx[item]))
     return tuple(reversed(path))

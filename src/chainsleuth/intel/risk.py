@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from chainsleuth.analysis import UtxoGraph
+from chainsleuth.analysis import AccountGraph, UtxoGraph
 from chainsleuth.intel.categories import CategoryMap
 from chainsleuth.intel.exposure import Contributor, Exposure, ExposureReport, exposure
 from chainsleuth.intel.risk_policy import RiskPolicy
@@ -148,19 +148,24 @@ def score_risk(
 
 
 def assess_risk(
-    graph: UtxoGraph,
+    graph: UtxoGraph | AccountGraph,
     categories: CategoryMap,
     subject: Iterable[int],
     policy: RiskPolicy,
     *,
     clusters: npt.NDArray[np.uint32] | None = None,
     taxonomy: Taxonomy | None = None,
+    token: int | None = None,
 ) -> RiskScore:
-    """Exposure of ``subject`` with the policy's model, hops and directions, then its score."""
+    """Exposure of ``subject`` with the policy's model, hops and directions, then its score.
+
+    ``token``: account chains, the asset scored (a token contract's addr_id; None: the
+    native coin); UTXO chains: ``clusters`` (cluster id per address) for cluster hops.
+    """
     one: dict[tuple[str, ...], str] = {("incoming",): "in", ("outgoing",): "out"}
     direction = one.get(policy.directions, "both")
     report = exposure(
         graph, categories, subject, direction=direction, model=policy.model,
-        max_hops=policy.hops, clusters=clusters,
+        max_hops=policy.hops, clusters=clusters, token=token,
     )  # fmt: skip
     return score_risk(report, policy, categories, taxonomy=taxonomy)

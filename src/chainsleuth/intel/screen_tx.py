@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chainsleuth.analysis import AccountGraph, UtxoGraph
 from chainsleuth.intel.categories import category_map
 from chainsleuth.intel.risk import RiskScore, assess_risk
 from chainsleuth.intel.risk_policy import RiskPolicy
@@ -58,7 +59,10 @@ def _risk_view(risk: RiskScore) -> dict[str, Any]:
 def _risks(
     store: ChainStore, intel: IntelStore, chain: str, texts: list[str], policy: RiskPolicy
 ) -> dict[str, dict[str, Any]]:
-    graph = store.utxo_graph(chain)
+    family = next(c.family for c in store.chains() if c.name == chain)
+    graph: UtxoGraph | AccountGraph = (
+        store.utxo_graph(chain) if family == "utxo" else store.account_graph(chain)
+    )
     cats = category_map(
         store, intel, chain, n_addresses=graph.n_addresses, priority=policy.priority()
     )
@@ -78,7 +82,8 @@ def screen_transaction(
     min_confidence: int = 0,
     policy: RiskPolicy | None = None,
 ) -> TxScreen:
-    """Screen the parties of ``txid``; with ``policy`` (UTXO chains) score each one too."""
+    """Screen the parties of ``txid``; with ``policy`` score each one's risk too (native coin
+    on account chains)."""
     tx = store.transaction(chain, txid)
     parties = _parties(tx)
     texts = [p["address"] for p in parties]

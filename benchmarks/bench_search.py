@@ -1,5 +1,7 @@
 """Neighbour search case of :mod:`benchmarks.bench_graph`: depth 3 beside igraph and networkx.
 
+    python -m benchmarks.bench_search [--txs 10000000] [--quick]   # this case alone
+
 The flow graph is built from the generated chain (time and memory reported), then 100
 random addresses that paid someone are searched depth 3, with GraphSense's breadth limit
 of 16 links per node and unbounded, following the money (``out``) and both ways. Peers
@@ -11,12 +13,16 @@ equal. Time per address reached is total time over total addresses reached.
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from benchmarks import machine
+from benchmarks.gen_graph import generate_utxo_graph
 from benchmarks.peers import timed
 from benchmarks.report import Report, Row
 from chainsleuth.analysis import (
@@ -151,3 +157,26 @@ def _peer_row(  # noqa: PLR0917  (one row's facts)
         {"seconds": secs.tolist(), "peer_seconds": p_secs.tolist(), "reached": reached.tolist(),
          "same_reach": same},
     ))  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="depth-3 neighbour search beside igraph and networkx")
+    p.add_argument("--txs", type=int, default=10_000_000, help="graph size (transactions)")
+    p.add_argument("--small", type=int, default=200_000, help="size networkx runs at")
+    p.add_argument("--quick", action="store_true", help="tiny sizes: prove it runs (CI)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-write", action="store_true", help="do not write the JSON result")
+    args = p.parse_args(argv)
+    txs, small_txs = (20_000, 2_000) if args.quick else (args.txs, args.small)
+    report = Report("bench_search", machine.machine_facts(bandwidth_bytes=64 << 20))
+    graph = generate_utxo_graph(txs, seed=args.seed)
+    report.note(f"graph: {graph.n_txs:,} txs, {graph.n_addresses:,} addresses")
+    search_case(report, graph, generate_utxo_graph(small_txs, seed=args.seed))
+    report.print()
+    if not args.no_write:
+        report.note(f"written to {report.write()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

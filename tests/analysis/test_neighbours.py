@@ -15,6 +15,7 @@ from chainsleuth.analysis.flowsearch import (
 )
 from chainsleuth.analysis.graph_build import account_graph_from_rows, utxo_graph_from_rows
 from chainsleuth.analysis.neighbours import Neighbourhood, neighbours
+from chainsleuth.analysis.paths import shortest_path
 from chainsleuth.errors import Invalid
 
 # (src, dst, value, time); transaction k is row k
@@ -234,3 +235,21 @@ def test_plain_search_equals_the_filtered_kernel(direction: str) -> None:
         assert _nodes(fast) == _nodes(slow)
         assert _edges(fast) == _edges(slow)
         assert len(fast.edge_source) == len(_edges(fast))
+
+
+def test_level_stamps_share_a_workspace_and_wrap() -> None:
+    """The unbounded kernel stamps levels into the marks that path search and the
+    general kernel also use; interleaved on one workspace, and across the stamp
+    counter's wrap, every search answers as on a fresh workspace."""
+    g, _ = _random(6)
+    ws = SearchWorkspace(g.n_addresses)
+    ws.marks("visit")[2][0] = 2**32 - 6  # a few searches before the wrap
+    for start in range(12):
+        for direction in ("out", "both"):
+            shared = neighbours(g, start, depth=3, direction=direction, workspace=ws)  # type: ignore[arg-type]
+            fresh = neighbours(g, start, depth=3, direction=direction)  # type: ignore[arg-type]
+            assert shared.to_json() == fresh.to_json()
+        path = shortest_path(g, start, start + 1, workspace=ws)
+        assert path == shortest_path(g, start, start + 1)
+        limited = neighbours(g, start, depth=2, breadth=2, workspace=ws)
+        assert limited.to_json() == neighbours(g, start, depth=2, breadth=2).to_json()

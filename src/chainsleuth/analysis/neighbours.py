@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chainsleuth.analysis import _neighbourkernels as nk
-from chainsleuth.analysis.flowgraph import FlowCsr, FlowGraph
+from chainsleuth.analysis.flowgraph import FlowGraph
 from chainsleuth.analysis.flowsearch import (
     ClusterLevel,
     FlowFilter,
@@ -160,33 +160,6 @@ def _general_search(sc: Scope, query: tuple[int, int, int, int]) -> Arrays:
 
 
 def _links_search(sc: Scope, node: int, depth: int, dirs: int, min_value: float) -> Arrays:
-    """Unbounded address-level search; link values and counts gathered from pair ids."""
-    out, inc = sc.flow.out, sc.flow.inc
-    nodes, dep, parent, links, owner = nk.bfs_links(
-        node, depth, dirs, out.addr_ptr, out.peer, out.value, inc.addr_ptr, inc.peer,
-        inc.value, min_value, sc.ctx[4], sc.ws.marks("visit"),
-    )  # fmt: skip
-    return nodes, dep, parent, *_link_columns(out, inc, links, owner)
-
-
-def _link_columns(out: FlowCsr, inc: FlowCsr, links: I64, owner: I64) -> Arrays:
-    """Source, target, value and tx count of links given as pair ids (in side: -q-1),
-    ``owner`` being the node whose expansion met each."""
-    if len(links) == 0 or links.min() >= 0:  # out links only: no masks needed
-        return owner, out.peer[links].astype(np.int64), out.value[links], _count(out, links)
-    if links.max() < 0:
-        q = -links - 1
-        return inc.peer[q].astype(np.int64), owner, inc.value[q], _count(inc, q)
-    src, dst = owner.copy(), owner.copy()
-    value = np.empty(len(links), np.float64)
-    count = np.empty(len(links), np.int64)
-    for csr, mask in ((out, links >= 0), (inc, links < 0)):
-        q = links[mask] if csr is out else -links[mask] - 1
-        (dst if csr is out else src)[mask] = csr.peer[q]
-        value[mask] = csr.value[q]
-        count[mask] = _count(csr, q)
-    return src, dst, value, count
-
-
-def _count(csr: FlowCsr, pairs: I64) -> I64:
-    return np.asarray(csr.hop_ptr[pairs + 1] - csr.hop_ptr[pairs], np.int64)
+    """Unbounded address-level search: the bare CSR kernel."""
+    query = (node, depth, dirs, min_value)
+    return nk.bfs_links(query, sc.ctx[0], sc.ctx[1], sc.ctx[4], sc.ws.marks("visit"))

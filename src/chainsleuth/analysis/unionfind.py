@@ -1,13 +1,15 @@
 """Union-find over 4-byte address ids, compiled with numba.
 
-One parent array (uint32), path halving and union by size: once the arrays outgrow the
-CPU cache, memory traffic decides, and one array that is mostly read beats two
-(BENCHMARKS.md). The cluster id of a set is its smallest member id, as GraphSense does,
-so results are deterministic and independent of union order.
+The cluster id of a set is its smallest member id, as GraphSense does, so results are
+deterministic and independent of union order.
 
-:func:`union_groups` is the one-shot form; :func:`union_traced` works on a saved
-parent/size pair (incremental updates) and returns the union forest: one edge per merge
-of two sets, which is what explains afterwards why two ids share a cluster.
+:func:`union_groups` is the one-shot form: one uint32 parent array, path halving, and
+union by minimum (the larger root goes under the smaller), so every root is already its
+set's smallest id. Once the arrays outgrow the CPU cache, memory traffic decides, and one
+array that is mostly read beats two (BENCHMARKS.md). :func:`union_traced` works on a
+saved parent/size pair with union by size (incremental updates) and returns the union
+forest: one edge per merge of two sets, which explains afterwards why two ids share a
+cluster.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ def _find(parent: U32, x: int) -> int:
 
 
 @numba.njit(cache=True)
-def _union_groups(
-    parent: U32, size: U32, indptr: I64, indices: U32, use: npt.NDArray[np.bool_]
-) -> None:
-    """Join all members of each group ``indices[indptr[g]:indptr[g+1]]`` where ``use[g]``."""
+def _union_by_min(parent: U32, indptr: I64, indices: U32, use: npt.NDArray[np.bool_]) -> None:
+    """Join all members of each used group, always linking the larger root under the smaller.
+
+    So every root is its set's smallest id and ``parent[x] <= x`` throughout: one parent
+    array, no size array, and the final labels come from one forward pass.
+    """
     for g in range(indptr.shape[0] - 1):
         start, end = indptr[g], indptr[g + 1]
         if not use[g] or end - start < 2:
@@ -40,12 +44,18 @@ def _union_groups(
         root = _find(parent, int(indices[start]))
         for k in range(start + 1, end):
             other = _find(parent, int(indices[k]))
-            if other == root:
-                continue
-            if size[root] < size[other]:
-                root, other = other, root
-            parent[other] = root
-            size[root] += size[other]
+            if other < root:
+                parent[root] = other
+                root = other
+            elif other > root:
+                parent[other] = root
+
+
+@numba.njit(cache=True)
+def _flatten(parent: U32) -> None:
+    """Point every id at its root; valid because ``parent[x] <= x`` (see above)."""
+    for x in range(parent.shape[0]):
+        parent[x] = parent[parent[x]]
 
 
 @numba.njit(cache=True)
@@ -117,11 +127,11 @@ def union_groups(
     if n >= 0xFFFFFFFF:
         raise ValueError("more than 2**32-1 ids do not fit 4-byte cluster ids")
     parent = np.arange(n, dtype=np.uint32)
-    size = np.ones(n, dtype=np.uint32)
     groups = indptr.shape[0] - 1
     mask = np.ones(groups, np.bool_) if use is None else use
-    _union_groups(parent, size, indptr.astype(np.int64, copy=False), indices, mask)
-    return _smallest_member_ids(parent)
+    _union_by_min(parent, indptr.astype(np.int64, copy=False), indices, mask)
+    _flatten(parent)
+    return parent
 
 
 def union_traced(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 
 from chainsleuth.chain.readers import read_ethereum_etl
 from chainsleuth.chain.readers.rawblock import read_raw_blocks
-from chainsleuth.cli.intel import intel_app
+from chainsleuth.cli.intel_risk import intel_app  # registers exposure, risk, screen-tx
 from chainsleuth.intel import open_intel, read_tagpack
 from chainsleuth.store import open_store
 from tests.conftest import DATA

@@ -1,6 +1,7 @@
 """The ``chainsleuth`` command: one group per area, thin commands over domain packages."""
 
 from chainsleuth.cli import chain as _chain  # noqa: F401  (registers ingest, stats)
+from chainsleuth.cli import intel_risk as _intel_risk  # noqa: F401  (registers exposure, risk)
 from chainsleuth.cli._app import app
 from chainsleuth.cli.cluster import cluster_app
 from chainsleuth.cli.intel import intel_app

@@ -9,6 +9,7 @@ import pytest
 from chainsleuth.analysis import AccountGraph, account_graph_from_rows
 from chainsleuth.errors import Invalid
 from chainsleuth.intel import CategoryMap, Exposure, assess_risk, default_policy, exposure
+from chainsleuth.intel.exposure_result import json_amount
 
 S, X, E, G, U, V, S2, R, T, W = range(10)  # subject, sanctioned, exchange, gambling, ...
 NAMES = ("sanctioned", "ransomware", "gambling", "exchange")
@@ -161,3 +162,10 @@ def test_deterministic(graph: AccountGraph) -> None:
     assert (
         exposure(graph, categories(), [S]).to_json() == exposure(graph, categories(), [S]).to_json()
     )
+
+
+def test_json_amounts_are_whole_units_and_exact_text_beyond_2_53() -> None:
+    assert json_amount(12.6) == 13
+    assert json_amount(7) == 7
+    assert json_amount(float(2**60)) == str(2**60)
+    assert json_amount(2**53) == str(2**53)

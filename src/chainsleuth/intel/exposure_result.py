@@ -18,6 +18,13 @@ from chainsleuth.intel.categories import CategoryMap
 DIRECTIONS = {"in": ("incoming",), "out": ("outgoing",), "both": ("incoming", "outgoing")}
 
 
+def json_amount(x: int | float) -> int | str:
+    """An amount for JSON: whole base units (account estimates rounded), exact text beyond
+    2**53 where a JSON double would lose digits (DESIGN.md)."""
+    whole = round(x)
+    return str(whole) if abs(whole) >= 2**53 else whole
+
+
 def num(x: Any) -> int | float:
     """A NumPy or Python number as a plain int (integer types) or float."""
     return int(x) if np.issubdtype(type(x), np.integer) else float(x)
@@ -79,12 +86,22 @@ class Exposure:
     def to_json(self) -> dict[str, Any]:
         return {
             "direction": self.direction,
-            "total": self.total,
+            "total": json_amount(self.total),
             "categories": [
-                {**c.__dict__, "amount": c.amount, "share": c.share} for c in self.categories
+                {
+                    **c.__dict__,
+                    "direct": json_amount(c.direct),
+                    "indirect": json_amount(c.indirect),
+                    "amount": json_amount(c.amount),
+                    "share": c.share,
+                }
+                for c in self.categories
             ],
-            "untagged": self.untagged,
-            "contributors": [{**c.__dict__, "path": list(c.path)} for c in self.contributors],
+            "untagged": {k: json_amount(v) for k, v in self.untagged.items()},
+            "contributors": [
+                {**c.__dict__, "amount": json_amount(c.amount), "path": list(c.path)}
+                for c in self.contributors
+            ],
             "trace": self.info,
         }
 

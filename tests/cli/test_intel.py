@@ -12,8 +12,8 @@ from typer.testing import CliRunner, Result
 
 from chainsleuth.cli.intel import intel_app
 from chainsleuth.config import get_settings
+from tests.conftest import DATA
 
-DATA = Path("/work/shared/data")
 PACKS = DATA / "graphsense-tagpacks" / "packs"
 SDN = DATA / "ofac-sdn"
 Run = Callable[..., Result]

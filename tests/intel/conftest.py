@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
+from tests.conftest import DATA
 
-from chainsleuth.intel import IntelStore, find_packs, open_intel, read_sanctions, read_tagpack
+from chainsleuth.intel import (
+    CategoryMap,
+    IntelStore,
+    find_packs,
+    open_intel,
+    read_sanctions,
+    read_tagpack,
+)
 
-DATA = Path("/work/shared/data")
 PACKS = DATA / "graphsense-tagpacks" / "packs"
 ACTORS = DATA / "graphsense-tagpacks" / "actors" / "graphsense.actorpack.yaml"
 TAXONOMIES = DATA / "tag-taxonomies"
@@ -26,3 +34,22 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> IntelStore:
     intel.add_sanctions(read_sanctions([MAY], name="ofac", list_date=date(2024, 5, 2)))
     intel.add_sanctions(read_sanctions([SEPT], name="ofac", list_date=date(2024, 9, 27)))
     return intel
+
+
+def hand_categories(tagged: dict[int, str], names: tuple[str, ...], n: int) -> CategoryMap:
+    """A category map of ``n`` addresses with the hand-chosen tags ``tagged`` (tests)."""
+    codes = np.zeros(n, np.uint16)
+    for addr, name in tagged.items():
+        codes[addr] = names.index(name) + 1
+    hits = pa.table(
+        {
+            "addr_id": pa.array(list(tagged), pa.uint32()),
+            "category": list(tagged.values()),
+            "label": [f"label of {a}" for a in tagged],
+            "actor": [None] * len(tagged),
+            "source": ["hand"] * len(tagged),
+            "confidence_level": pa.array([50] * len(tagged), pa.int16()),
+            "kind": ["tag"] * len(tagged),
+        }
+    )
+    return CategoryMap(names, codes, hits)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 import pytest
+from tests.intel.conftest import hand_categories
 
 from chainsleuth.analysis import AccountGraph, account_graph_from_rows
 from chainsleuth.errors import Invalid
@@ -31,21 +31,7 @@ EDGES = [
 
 
 def categories(n: int = 10) -> CategoryMap:
-    codes = np.zeros(n, np.uint16)
-    for addr, name in TAGGED.items():
-        codes[addr] = NAMES.index(name) + 1
-    hits = pa.table(
-        {
-            "addr_id": pa.array(list(TAGGED), pa.uint32()),
-            "category": list(TAGGED.values()),
-            "label": [f"label of {a}" for a in TAGGED],
-            "actor": [None] * len(TAGGED),
-            "source": ["hand"] * len(TAGGED),
-            "confidence_level": pa.array([50] * len(TAGGED), pa.int16()),
-            "kind": ["tag"] * len(TAGGED),
-        }
-    )
-    return CategoryMap(NAMES, codes, hits)
+    return hand_categories(TAGGED, NAMES, n)
 
 
 @pytest.fixture(scope="module")

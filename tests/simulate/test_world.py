@@ -15,6 +15,7 @@ from chainsleuth.chain.readers import read_raw_blocks
 from chainsleuth.simulate import simulate_world
 from chainsleuth.simulate.blockcodec import REGTEST_MAGIC
 from chainsleuth.simulate.chainrun import SUBSIDY
+from chainsleuth.simulate.pool import Pool
 from chainsleuth.store import open_store
 
 SCENARIOS = {"ransomware", "pig_butchering", "exchange_hack", "darknet_market", "sanctions"}
@@ -161,3 +162,14 @@ def test_requests_name_real_records(world: Path) -> None:
         if s == "pig_butchering" and role == "mule"
     }
     assert {s["value"] for s in freeze["subjects"]} == mules
+
+
+def test_compacting_the_pool_every_epoch_changes_nothing(
+    world: Path, manifest: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compact = Pool.compact
+    monkeypatch.setattr(Pool, "compact", lambda self, at_least=0.0: compact(self))
+    simulate_world(tmp_path, preset="classroom", seed=5)
+    for name in manifest["files"]:
+        if name.startswith(("btc/", "truth/transactions")):
+            assert (tmp_path / name).read_bytes() == (world / name).read_bytes(), name

@@ -15,8 +15,10 @@ from chainsleuth.simulate.plot import Plot, Spec
 from chainsleuth.simulate.population import OUR_EXCHANGE, endowments
 from chainsleuth.simulate.state import Sim
 from chainsleuth.simulate.traffic import Epoch, payments, payout, plan_epoch, sweep, withdrawal
+from chainsleuth.simulate.truth import TxTruth
 
 I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
 SUBSIDY = 312_500_000  # 3.125 BTC, the era after the 2024 halving
 START_TIME = 1_714_521_600  # 2024-05-01 00:00 UTC
 BOOTSTRAP_OUTPUTS = 20_000  # coinbase outputs per bootstrap block
@@ -24,17 +26,31 @@ BOOTSTRAP_OUTPUTS = 20_000  # coinbase outputs per bootstrap block
 
 @dataclass
 class ChainLog:
-    """What the exchange records and the ground truth need from the chain, as columns."""
+    """What the exchange records and the ground truth need from the chain, as columns.
 
-    tx_rows: list[dict[str, npt.NDArray[Any]]] = field(default_factory=list)
+    Per-transaction truth goes to disk as blocks are written (:class:`TxTruth`); what stays
+    is a flag per address (paid or not) and our exchange's deposits and withdrawals.
+    """
+
     deposits: list[dict[str, npt.NDArray[Any]]] = field(default_factory=list)
     withdrawals: list[dict[str, npt.NDArray[Any]]] = field(default_factory=list)
     times: list[int] = field(default_factory=list)
-    used: list[I64] = field(default_factory=list)  # addresses paid, per block
+    paid: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     blocks: int = 0
     txs: int = 0
     inputs: int = 0
     outputs: int = 0
+
+    def mark_paid(self, addrs: I64, n_addresses: int) -> None:
+        if n_addresses > len(self.paid):  # grow by doubling, as the book's columns do
+            grown = np.zeros(max(n_addresses, 2 * len(self.paid)), np.bool_)
+            grown[: len(self.paid)] = self.paid
+            self.paid = grown
+        self.paid[addrs] = True
+
+    def used(self) -> I64:
+        """Every address an output pays, ascending."""
+        return np.flatnonzero(self.paid).astype(np.int64)
 
 
 def bootstrap_blocks(sim: Sim) -> int:
@@ -46,8 +62,11 @@ def bootstrap_blocks(sim: Sim) -> int:
 class ChainRun:
     """Writes the chain block by block into ``writer``, logging what later stages need."""
 
-    def __init__(self, sim: Sim, plot: Plot, writer: BlockWriter, tags: dict[str, int]) -> None:
+    def __init__(
+        self, sim: Sim, plot: Plot, writer: BlockWriter, tags: dict[str, int], truth: TxTruth
+    ) -> None:
         self.sim, self.plot, self.writer, self.tags = sim, plot, writer, tags
+        self.truth = truth
         self.log = ChainLog()
         self.time = START_TIME
         self.coinbase_addr = sim.book.new_addresses(sim.pop.pools, Role.COINBASE)
@@ -76,7 +95,7 @@ class ChainRun:
             coins=np.concatenate([cb[2], txs.out_coin]),
             reserved=book.ent_scripted.view[book.addr_owner.view[addrs]],
         )
-        self.log.used.append(np.unique(addrs))
+        self.log.mark_paid(addrs, book.addr_owner.n)
         ours = (book.addr_role.view[addrs] == Role.DEPOSIT) & (
             book.addr_owner.view[addrs] == self.sim.pop.ours
         )
@@ -102,14 +121,12 @@ class ChainRun:
         lg.txs += len(txs) + 1
         lg.inputs += len(txs.in_rows) + 1
         lg.outputs += len(txs.out_value) + len(cb_values) + 1
-        lg.tx_rows.append(
-            {
-                "txid": written.txids,
-                "height": np.full(len(txs) + 1, height),
-                "tag": np.concatenate([[-1], txs.tag]),
-                "change_vout": np.concatenate([[-1], txs.change_vout]),
-                "fee": np.concatenate([[0], written.fees]),
-            }
+        self.truth.add(
+            written.txids,
+            height,
+            np.concatenate([[-1], txs.tag]),
+            np.concatenate([[-1], txs.change_vout]),
+            np.concatenate([[0], written.fees]),
         )
         return written
 
@@ -171,7 +188,7 @@ class ChainRun:
             for k in range(n):
                 self._epoch_block(start + k, ep, k, k == n - 1)
                 progress(start + k)
-            self.sim.pool.compact()
+            self.sim.pool.compact(at_least=0.5)  # copying ten million rows every epoch costs
 
     def _epoch_block(self, height: int, ep: Epoch, k: int, last: bool) -> None:
         services, paid = self._services(ep, k, last)
@@ -184,11 +201,10 @@ class ChainRun:
         pe = int(self.sim.rng.choice(len(self.sim.pop.pools), p=self.sim.pop.pool_weights))
         fees = int(self.sim.pool.value.view[txs.in_rows].sum() - txs.out_value.sum())
         cb_addr = self.coinbase_addr[pe : pe + 1]
-        self.block(height, txs, np.array([SUBSIDY + fees]), cb_addr, np.array([-1]))
-        self._log_withdrawals(parts, paid)
+        written = self.block(height, txs, np.array([SUBSIDY + fees]), cb_addr, np.array([-1]))
+        self._log_withdrawals(written.txids, parts, paid)
 
-    def _log_withdrawals(self, parts: list[TxCols], paid: list[tuple[int, I64]]) -> None:
-        tx_rows = self.log.tx_rows[-1]
+    def _log_withdrawals(self, txids: U8, parts: list[TxCols], paid: list[tuple[int, I64]]) -> None:
         offset = 1 + len(parts[0])  # coinbase, then payments, then services in order
         firsts = np.cumsum([0] + [len(p) for p in parts[1:]])
         for idx, who in paid:
@@ -196,7 +212,7 @@ class ChainRun:
             at = np.flatnonzero(who >= 0)
             self.log.withdrawals.append(
                 {
-                    "txid": tx_rows["txid"][[offset + firsts[idx]] * len(at)],
+                    "txid": txids[[offset + firsts[idx]] * len(at)],
                     "vout": at,
                     "customer": who[at],
                     "addr": part.out_addr[at],

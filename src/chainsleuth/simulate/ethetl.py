@@ -48,13 +48,14 @@ _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _CHUNK_TXS = 200_000
 
 
-def hex_text(raw: U8) -> pa.StringArray:
-    """``0x``-prefixed lowercase hex of each row of ``raw`` (``(n, k)`` bytes)."""
+def hex_text(raw: U8, prefix: str = "0x") -> pa.StringArray:
+    """Lowercase hex of each row of ``raw`` (``(n, k)`` bytes) after ``prefix``."""
     n, k = raw.shape
-    out = np.empty((n, 2 + 2 * k), np.uint8)
-    out[:, 0], out[:, 1] = ord("0"), ord("x")
-    out[:, 2::2], out[:, 3::2] = _HEX[raw >> 4], _HEX[raw & 15]
-    offsets = np.arange(n + 1, dtype=np.int32) * (2 + 2 * k)
+    head = len(prefix)
+    out = np.empty((n, head + 2 * k), np.uint8)
+    out[:, :head] = np.frombuffer(prefix.encode(), np.uint8)
+    out[:, head::2], out[:, head + 1 :: 2] = _HEX[raw >> 4], _HEX[raw & 15]
+    offsets = np.arange(n + 1, dtype=np.int32) * (head + 2 * k)
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(out.tobytes()))
 
 

@@ -108,7 +108,12 @@ def usdt_scam(ep: EthPlot, victims: int) -> Facts:
     mules = [ep.deposit(sc, "mule_deposit") for _ in range(3)]
     for dep in mules:
         ep.send(ep.at(0.65), collector, dep, f"{sc}/cash_out", units=total // 4)
-    return {"scenario": sc, "amount_units": total * 3 // 4, "collector": ep.text(collector)}
+    return {
+        "scenario": sc,
+        "amount_units": total * 3 // 4,
+        "collector": ep.text(collector),
+        "mule_deposits": [ep.text(d) for d in mules],
+    }
 
 
 def hop_hack(ep: EthPlot, branches: int = 8) -> Facts:
@@ -133,10 +138,14 @@ def hop_hack(ep: EthPlot, branches: int = 8) -> Facts:
             ep.send(h0 + 2 + step, cur, nxt, f"{sc}/hop", gwei=ep.balance[cur][0] - GAS_RESERVE)
             cur = nxt
         ends.append(cur)
-    h_end, cashouts = h0 + 2 + hops, []
+    h_end, ours = h0 + 2 + hops, []
     for j, cur in enumerate(ends):
         exchange = OUR_EXCHANGE if j % 2 == 0 else 1 + j % (len(ep.pop.hot) - 1)
         dep = ep.deposit(sc, "cash_out", exchange)
         ep.send(h_end, cur, dep, f"{sc}/cash_out", gwei=ep.balance[cur][0] - GAS_RESERVE)
-        cashouts.append(dep)
-    return {"scenario": sc, "hops": hops, "branches": branches, "drain": ep.text(drain)}
+        if exchange == OUR_EXCHANGE:
+            ours.append(ep.text(dep))
+    return {
+        "scenario": sc, "hops": hops, "branches": branches, "drain": ep.text(drain),
+        "cash_out_deposits": ours,
+    }  # fmt: skip

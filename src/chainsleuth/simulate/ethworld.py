@@ -9,10 +9,12 @@ Written under ``eth/`` as ethereum-etl exports (``blocks.csv``, ``transactions.c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -30,10 +32,23 @@ TOKEN_SYMBOL, TOKEN_NAME, TOKEN_DECIMALS = "USDT", "Tether-like USD (simulated)"
 _ROLE_NAMES = [r.name.lower() for r in Role]
 
 
-def simulate_eth(
-    out: Path, sim: Sim, plot: Plot, start_time: int
-) -> tuple[dict[str, Any], list[str]]:
-    """Generate the account chain into ``out/eth``; (manifest entry, files written)."""
+@dataclass(frozen=True)
+class EthWorld:
+    """What the rest of the world needs from the account chain."""
+
+    manifest: dict[str, Any]
+    files: list[str]
+    state: EthState
+    deposit: npt.NDArray[np.int64]  # per entity: its deposit address id, -1 for none
+    facts: list[dict[str, Any]]
+
+    def texts(self, addrs: npt.NDArray[np.int64]) -> pa.StringArray:
+        """``0x`` text of address ids."""
+        return hex_text(self.state.raw(addrs))
+
+
+def simulate_eth(out: Path, sim: Sim, plot: Plot, start_time: int) -> EthWorld:
+    """Generate the account chain into ``out/eth`` and its ground truth."""
     p = sim.preset
     (out / "eth").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(exist_ok=True)
@@ -59,9 +74,8 @@ def simulate_eth(
         "token": "0x" + bytes(state.raw(np.array([pop.token]))[0]).hex(),
         "scenarios": [f["scenario"] for f in facts],
     }
-    return entry, [str(f.relative_to(out)) for f in files] + [
-        str(writer.truth_path.relative_to(out))
-    ]
+    files.append(writer.truth_path)
+    return EthWorld(entry, [str(f.relative_to(out)) for f in files], state, pop.deposit, facts)
 
 
 def _tokens(folder: Path, state: EthState, token: int) -> Path:

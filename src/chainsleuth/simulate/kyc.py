@@ -2,12 +2,16 @@
 
 Names are common given names and surnames of each country; document numbers follow the
 shape of each country's ID (PhilSys PCN: 16 digits; passports: letters and digits).
-Nothing here is a real person.
+Nothing here is a real person. Identities are drawn as columns, a whole customer base at once.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chainsleuth.simulate._columns import digit_chars, fixed_text, join
 
 LOCALES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
     # country: (given names, surnames, national document type, phone prefix)
@@ -43,42 +47,61 @@ COUNTRY_WEIGHTS = {
 }
 
 
-def _digits(rng: np.random.Generator, n: int) -> str:
-    return "".join(str(d) for d in rng.integers(0, 10, n))
+_COUNTRIES = list(COUNTRY_WEIGHTS)
+_DASH, _DOT = ord("-"), ord(".")
 
 
-def document_id(country: str, rng: np.random.Generator) -> str:
-    """A document number of the country's usual shape."""
-    if country == "PH":
-        d = _digits(rng, 16)
-        return f"{d[:4]}-{d[4:8]}-{d[8:12]}-{d[12:]}"
-    if country == "BR":
-        d = _digits(rng, 11)
-        return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
-    if country in ("IN", "NG", "VN"):
-        return _digits(rng, 12 if country != "NG" else 11)
-    letters = "".join(chr(65 + int(c)) for c in rng.integers(0, 26, 2))
-    return letters + _digits(rng, 7)
+def _pick(rng: np.random.Generator, country: np.ndarray, which: int) -> pa.Array:
+    """A given name (``which`` 0) or surname (1) of each row's country."""
+    lists = [LOCALES[c][which] for c in _COUNTRIES]
+    sizes = np.array([len(x) for x in lists])
+    starts = np.cumsum(sizes) - sizes
+    at = starts[country] + (rng.random(len(country)) * sizes[country]).astype(np.int64)
+    return pa.array([n for x in lists for n in x]).take(pa.array(at))
 
 
-def identity(rng: np.random.Generator) -> dict[str, str]:
-    """One synthetic customer identity: name, country, birth date, document, phone, email."""
-    countries = list(COUNTRY_WEIGHTS)
-    country = countries[int(rng.choice(len(countries), p=list(COUNTRY_WEIGHTS.values())))]
-    given, family, doc_type, prefix = LOCALES[country]
-    first, last = given[rng.integers(len(given))], family[rng.integers(len(family))]
-    year, month, day = (
-        int(rng.integers(1955, 2005)),
-        int(rng.integers(1, 13)),
-        int(rng.integers(1, 29)),
-    )
-    email_name = f"{first}.{last}".lower().replace(" ", "")
+def _documents(rng: np.random.Generator, country: np.ndarray) -> pa.Array:
+    """Document numbers in the shape of each country's ID."""
+    n = len(country)
+    d = rng.integers(48, 58, (n, 16), dtype=np.uint8)
+    letters = rng.integers(65, 91, (n, 2), dtype=np.uint8)
+    dash, dot = np.full((n, 1), _DASH, np.uint8), np.full((n, 1), _DOT, np.uint8)
+    shapes = {
+        "PH": np.hstack([d[:, :4], dash, d[:, 4:8], dash, d[:, 8:12], dash, d[:, 12:]]),
+        "BR": np.hstack([d[:, :3], dot, d[:, 3:6], dot, d[:, 6:9], dash, d[:, 9:11]]),
+        "IN": d[:, :12], "VN": d[:, :12], "NG": d[:, :11],
+    }  # fmt: skip
+    other = np.hstack([letters, d[:, :7]])
+    parts, rows = [], []
+    for k, code in enumerate(_COUNTRIES):
+        at = np.flatnonzero(country == k)
+        parts.append(fixed_text(shapes.get(code, other)[at]))
+        rows.append(at)
+    order = np.argsort(np.concatenate(rows), kind="stable")
+    return pa.concat_arrays(parts).take(pa.array(order))
+
+
+def identities(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
+    """``n`` synthetic customer identities as columns: name, country, birth date, document,
+    email, phone."""
+    weights = list(COUNTRY_WEIGHTS.values())
+    country = rng.choice(len(_COUNTRIES), size=n, p=weights)
+    first, last = _pick(rng, country, 0), _pick(rng, country, 1)
+    born = np.hstack([
+        digit_chars(rng.integers(1955, 2005, n), 4), np.full((n, 1), _DASH, np.uint8),
+        digit_chars(rng.integers(1, 13, n), 2), np.full((n, 1), _DASH, np.uint8),
+        digit_chars(rng.integers(1, 29, n), 2),
+    ])  # fmt: skip
+    prefixes = pa.array([LOCALES[c][3] for c in _COUNTRIES]).take(pa.array(country))
+    phone = join(prefixes, " ", fixed_text(rng.integers(48, 58, (n, 10), dtype=np.uint8)))
+    handle = pc.replace_substring(pc.utf8_lower(join(first, ".", last)), " ", "")
+    number = pa.array(rng.integers(1, 999, n))
     return {
-        "full_name": f"{first} {last}",
-        "country": country,
-        "date_of_birth": f"{year:04d}-{month:02d}-{day:02d}",
-        "document_type": doc_type,
-        "document_id": document_id(country, rng),
-        "phone": f"{prefix} {_digits(rng, 10)}",
-        "email": f"{email_name}{int(rng.integers(1, 999))}@example.com",
+        "full_name": join(first, " ", last),
+        "date_of_birth": fixed_text(born),
+        "country": pa.array(_COUNTRIES).take(pa.array(country)),
+        "document_type": pa.array([LOCALES[c][2] for c in _COUNTRIES]).take(pa.array(country)),
+        "document_id": _documents(rng, country),
+        "email": join(handle, number, "@example.com"),
+        "phone": phone,
     }

@@ -72,9 +72,13 @@ class Pool:
             raise RuntimeError("double spend in the simulated chain")
         alive[rows] = False
 
-    def compact(self) -> None:
-        """Drop spent rows; coin handles follow their rows."""
-        keep = np.flatnonzero(self.alive.view)
+    def compact(self, *, at_least: float = 0.0) -> None:
+        """Drop spent rows once they are ``at_least`` this share of all; coin handles follow
+        their rows. Row order is kept, so when compaction runs does not change the chain."""
+        alive = self.alive.view
+        if len(alive) == 0 or (len(alive) - np.count_nonzero(alive)) < at_least * len(alive):
+            return
+        keep = np.flatnonzero(alive)
         remap = np.full(len(self), -1, np.int64)
         remap[keep] = np.arange(len(keep))
         txid = self.txid[keep]

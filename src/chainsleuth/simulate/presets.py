@@ -28,7 +28,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "classroom": Preset("classroom", 400, 12, 4, 3, 72, 24, 3, 12, True, 60, 20),
     "demo": Preset("demo", 6_000, 60, 6, 4, 360, 160, 4, 60, True, 600, 120),
-    "bench": Preset("bench", 1_500_000, 3_000, 12, 8, 5_200, 2_000, 25, 400, False, 2_000, 500),
+    "bench": Preset("bench", 1_500_000, 3_000, 12, 8, 5_230, 2_000, 25, 400, False, 2_000, 500),
 }
 
 

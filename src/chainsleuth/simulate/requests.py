@@ -3,7 +3,10 @@
 A subpoena names a hack cash-out deposit address, a freeze request names the accounts
 holding an investment scam's proceeds, an emergency disclosure request cites a ransomware
 payment address, a preservation request follows a darknet market vendor, and a sanctions
-list names the sanctioned exchange's addresses. Which scenario each request is about is
+list names the sanctioned exchange's addresses. On the account chain, a freeze request names
+the deposit addresses where the stablecoin scam's mules received the proceeds, and a
+subpoena names a deposit address where the bridge hacker cashed out. An address subject
+says its chain (``btc`` or ``eth``) and asset. Which scenario each request is about is
 ground truth (``truth/roles.parquet``), not part of the request.
 """
 
@@ -16,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from chainsleuth.simulate._columns import iso_times
 from chainsleuth.simulate.chainrun import ChainLog
-from chainsleuth.simulate.exchange import iso
 from chainsleuth.simulate.plot import Truth
 from chainsleuth.simulate.population import EXCHANGE_NAMES, OUR_EXCHANGE, account_id
 from chainsleuth.simulate.state import Sim
@@ -50,6 +53,10 @@ class _Ask:
     scenario: str
 
 
+def _iso(t: int) -> str:
+    return str(iso_times([t])[0].as_py())
+
+
 def _request(n: int, ask: _Ask, end: int) -> dict[str, Any]:
     name, country, officer, email = _AGENCIES[ask.agency]
     received = end + ask.delay
@@ -60,8 +67,8 @@ def _request(n: int, ask: _Ask, end: int) -> dict[str, Any]:
         "country": country,
         "officer": {"name": officer, "email": email},
         "case_number": f"{country}-CC-2024-{1000 + 37 * n}",
-        "received_at": iso(received),
-        "due_at": iso(received + ask.due_hours * 3600),
+        "received_at": _iso(received),
+        "due_at": _iso(received + ask.due_hours * 3600),
         "addressed_to": EXCHANGE_NAMES[OUR_EXCHANGE],
         "subjects": ask.subjects,
         "narrative": ask.text,
@@ -69,8 +76,27 @@ def _request(n: int, ask: _Ask, end: int) -> dict[str, Any]:
 
 
 def _address(sim: Sim, addr: int) -> dict[str, str]:
-    text = address_texts(sim.book, np.array([addr], np.int64))[0]
-    return {"kind": "address", "asset": "BTC", "value": text}
+    text = address_texts(sim.book, np.array([addr], np.int64))[0].as_py()
+    return {"kind": "address", "chain": "btc", "asset": "BTC", "value": text}
+
+
+def _eth_address(text: str, asset: str) -> dict[str, str]:
+    return {"kind": "address", "chain": "eth", "asset": asset, "value": text}
+
+
+def _eth_asks(by: dict[str, dict[str, Any]]) -> list[_Ask]:
+    scam, hack = by["pig_butchering_usdt"], by["bridge_hack"]
+    return [
+        _Ask("freeze", 1, 5400, 24, [_eth_address(a, "USDT") for a in scam["mule_deposits"]],
+             "Freeze the funds at these USDT deposit addresses: they received the proceeds of "
+             "a stablecoin investment scam ('liquidity mining') gathered from many victims. "
+             f"Amount involved about {scam['amount_units'] / 1e6:,.2f} USDT.",
+             "pig_butchering_usdt"),
+        _Ask("subpoena", 2, 3 * _DAY, 14 * 24, [_eth_address(hack["cash_out_deposits"][0], "ETH")],
+             "Produce subscriber, KYC and transaction records for the account behind this "
+             "Ethereum deposit address, which received ether stolen from a cross-chain bridge "
+             "after many hops through fresh addresses.", "bridge_hack"),
+    ]  # fmt: skip
 
 
 def _asks(sim: Sim, by: dict[str, dict[str, Any]]) -> list[_Ask]:
@@ -100,9 +126,11 @@ def _asks(sim: Sim, by: dict[str, dict[str, Any]]) -> list[_Ask]:
 def write_requests(
     out: Path, sim: Sim, facts: list[dict[str, Any]], log: ChainLog, truth: Truth
 ) -> list[str]:
-    """Write ``requests/requests.json`` and ``intel/sanctions.json``; their relative paths."""
+    """Write ``requests/requests.json`` and ``intel/sanctions.json``; their relative paths.
+
+    ``facts`` are both chains' scenario facts (what each request cites)."""
     by = {f["scenario"]: f for f in facts}
-    asks = _asks(sim, by)
+    asks = _asks(sim, by) + _eth_asks(by)
     reqs = [_request(n, ask, log.times[-1]) for n, ask in enumerate(asks, start=1)]
     for r, ask in zip(reqs, asks, strict=True):
         truth.add(ask.scenario, "le_request", "request", r["request_id"])
@@ -110,7 +138,7 @@ def write_requests(
     (out / "requests" / "requests.json").write_text(
         json.dumps(reqs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    listed = address_texts(sim.book, np.array(by["sanctions"]["listed_addresses"]))
+    listed = address_texts(sim.book, np.array(by["sanctions"]["listed_addresses"])).to_pylist()
     sanctions = [
         {"name": "Volga Crypto Exchange", "program": "CYBER2", "asset": "XBT", "address": a}
         for a in listed

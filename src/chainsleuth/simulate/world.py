@@ -26,7 +26,7 @@ from chainsleuth.simulate.presets import preset as named_preset
 from chainsleuth.simulate.requests import write_requests
 from chainsleuth.simulate.state import Sim
 from chainsleuth.simulate.traffic import BACKGROUND_TAGS
-from chainsleuth.simulate.truth import write_truth
+from chainsleuth.simulate.truth import TxTruth, write_truth
 
 MANIFEST = "manifest.json"
 
@@ -74,23 +74,26 @@ def simulate_world(
     facts = _scenarios(plot, p)
     writer = BlockWriter(out / "btc", book, sim.pool, rng)
     tags = {t: i for i, t in enumerate(BACKGROUND_TAGS)}
-    run = ChainRun(sim, plot, writer, tags)
+    truth = TxTruth(out, tags)
+    run = ChainRun(sim, plot, writer, tags, truth)
     report = progress or (lambda _: None)
     try:
         run.bootstrap(first)
         run.epochs(first, p.blocks - 1, lambda h: report(SimProgress("blocks", h + 1, p.blocks)))
     finally:
         writer.close()
+        truth.close()
     report(SimProgress("account chain", p.blocks, p.blocks))
-    eth, files = simulate_eth(out, sim, plot, START_TIME)
+    eth = simulate_eth(out, sim, plot, START_TIME)
     report(SimProgress("records", p.blocks, p.blocks))
-    files += [str(path.relative_to(out)) for path in writer.paths]
+    files = eth.files + [str(path.relative_to(out)) for path in writer.paths]
     if bitcoin_etl:
         blocks = read_raw_blocks(writer.paths, network="regtest")
         files += [str(p.relative_to(out)) for p in write_bitcoin_etl(blocks, out / "btc-etl")]
-    files += write_exchange(out, sim, run.log, plot)
-    files += write_requests(out, sim, facts, run.log, plot.truth)
-    files += write_truth(out, sim, run.log, plot, tags)
+    files += write_exchange(out, sim, run.log, plot, eth)
+    files += write_requests(out, sim, facts + eth.facts, run.log, plot.truth)
+    used = run.log.used()
+    files += write_truth(out, sim, used, plot)
     manifest = {
         "preset": p.name,
         "seed": seed,
@@ -102,9 +105,9 @@ def simulate_world(
                 "txs": run.log.txs,
                 "inputs": run.log.inputs,
                 "outputs": run.log.outputs,
-                "addresses": len(np.unique(np.concatenate(run.log.used))),
+                "addresses": len(used),
             },
-            "eth": eth,
+            "eth": eth.manifest,
         },
         "entities": int(book.ent_kind.n),
         "scenarios": [f["scenario"] for f in facts],

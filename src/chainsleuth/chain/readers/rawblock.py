@@ -356,14 +356,15 @@ def _batch_bounds(
 def read_raw_blocks(
     paths: Sequence[Path] | Path,
     *,
-    batch_blocks: int = 500,
+    batch_blocks: int = 10_000,
     batch_bytes: int = 128 << 20,
     network: str = "mainnet",
     start_height: int | None = None,
 ) -> Iterator[ChainBatch]:
     """Yield the chain segments in the files, in height order, as UTXO batches of up to
-    ``batch_blocks`` blocks and about ``batch_bytes`` of block data (memory stays bounded
-    whatever the block size; a batch may hold blocks of several segments).
+    ``batch_blocks`` blocks and about ``batch_bytes`` of block data: the byte cap keeps
+    memory bounded whatever the block size, the block cap lets the tiny early blocks
+    batch up (a batch may hold blocks of several segments).
 
     Raises :class:`MalformedRecord` naming the file and block (hash, height, offset).
     """

@@ -70,10 +70,12 @@ class Bench:
             self.seconds.setdefault(case, {})[self.size] = seconds
 
 
-def _guard(bench: Bench, case: str, fn: Callable[[], Any]) -> peers.Timed | None:
+def _guard(
+    bench: Bench, case: str, fn: Callable[[], Any], *, repeats: int = 1
+) -> peers.Timed | None:
     """Time a chainsleuth call; a failure becomes a note, not the end of the run."""
     try:
-        return peers.timed(fn)
+        return peers.timed(fn, repeats=repeats)
     except Exception as exc:  # the benchmark reports what broke and goes on
         bench.report.note(f"{case}: chainsleuth failed: {type(exc).__name__}: {exc}")
         return None
@@ -120,17 +122,22 @@ def parse_case(bench: Bench, label: str, chains: list[Chain], nbytes: int, txs: 
     """
     sample = peers.sample_blocks([p for paths, _ in chains for p in paths], bench.peer_bytes)
     s_bytes = sum(len(b) for b in sample)
-    lib = peers.timed(lambda: peers.bitcoinlib_parse(sample))
+    # best of three on both sides: the machine is shared and noisy, ratios hold
+    lib = peers.timed(lambda: peers.bitcoinlib_parse(sample), repeats=3)
     peer_rows = [("python-bitcoinlib", lib, lib.result)]
     why_not = peers.bdk_available()
     if why_not is None:
         split = peers.split_transactions(sample)
-        bdk = peers.timed(lambda: peers.bdk_parse(split))
+        bdk = peers.timed(lambda: peers.bdk_parse(split), repeats=3)
         peer_rows.append(("bdkpython (per tx, pre-split)", bdk, bdk.result))
     else:
         bench.report.note(f"bdkpython skipped: {why_not}")
     read = bench.fn("raw")
-    cs = None if read is None else _guard(bench, label, lambda: _count_chains(read, chains))
+    cs = (
+        None
+        if read is None
+        else _guard(bench, label, lambda: _count_chains(read, chains), repeats=3)
+    )
     if cs is not None:
         bench.remember("parse", cs.seconds)
         if cs.result[0] != txs:
@@ -268,7 +275,7 @@ def real_case(bench: Bench) -> None:
     label = f"real mainnet ({len(blocks)} blocks)"
     # the one version-1 block that links to nothing takes its height from SOURCE.md
     (start,) = peers.REAL_START_HEIGHTS.values()
-    chains = [([path for path, _ in real], start)]
+    chains: list[Chain] = [([path for path, _ in real], start)]
     parse_case(bench, label, chains, nbytes, txs)
 
 

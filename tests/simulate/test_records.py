@@ -6,6 +6,7 @@ import csv
 import json
 import re
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +100,26 @@ def test_truth_streamed_in_chunks_reads_the_same(
         chunked = pq.ParquetFile(tmp_path / "truth" / f"{name}.parquet")
         assert chunked.metadata.num_row_groups > 1
         assert chunked.read().equals(pq.read_table(world / "truth" / f"{name}.parquet")), name
+
+
+def test_rapid_pass_through_moves_money_straight_on(world: Path) -> None:
+    (through,) = _roles(world, "rapid_pass_through", "pass_through", "account")
+    rows = [r for r in _csv(world, "ledger") if r["account_id"] == through]
+    ins = [r for r in rows if r["kind"] == "transfer_in"]
+    outs = [(r["time"], -int(r["amount_sat"])) for r in rows if r["kind"] == "transfer_out"]
+    # the account may also play a part in another typology: pair each receipt with a
+    # payment of 99 % of it out again within fifteen minutes
+    passed = [
+        r
+        for r in ins
+        if any(
+            r["time"] < t <= _plus_minutes(r["time"], 15) and v == int(r["amount_sat"]) * 99 // 100
+            for t, v in outs
+        )
+    ]
+    assert len(passed) >= 3
+
+
+def _plus_minutes(iso: str, minutes: int) -> str:
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00")) + timedelta(minutes=minutes)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

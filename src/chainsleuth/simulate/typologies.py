@@ -113,6 +113,16 @@ class Typologies:
         for i, o in enumerate(others):
             self._move(t + 60 * i, a, o, self._amount())
 
+    def pass_through(self, name: str, k: int) -> None:
+        """Money in and nearly all of it straight out again within minutes, ``k`` times."""
+        src, a, dst = self._pick(3, name, ["source", "pass_through", "destination"])
+        t = self._start()
+        for i in range(k):
+            v = self._amount()
+            arrive = t + 3600 * i
+            self._move(arrive, src, a, v)
+            self._move(arrive + int(self.rng.integers(120, 900)), a, dst, v * 99 // 100)
+
     def mule_ring(self, name: str, k: int) -> None:
         ring = self._pick(k + 1, name, ["controller", *["mule"] * k])
         self.mules.append(ring)
@@ -131,6 +141,7 @@ class Typologies:
             lambda: self.layered("bipartite", [3, 3]),
             lambda: self.layered("stack", [2, 3, 2]),
             lambda: self.structuring("structuring", k),
+            lambda: self.pass_through("rapid_pass_through", k),
             lambda: self.dormant_burst("dormant_burst", k),
             lambda: self.mule_ring("mule_ring", 4),
         ]

@@ -27,7 +27,6 @@ import bz2
 import contextlib
 import gc
 import gzip
-import hashlib
 import logging
 import mmap
 from collections.abc import Iterator, Sequence
@@ -39,7 +38,15 @@ import numpy as np
 import numpy.typing as npt
 
 from chainsleuth.chain.batch import ChainBatch
-from chainsleuth.chain.readers._blockparse import HEADER, BlockFault, block_work, coinbase_script
+from chainsleuth.chain.readers._blockparse import HEADER, BlockFault, coinbase_script, fixed
+from chainsleuth.chain.readers._blockscan import (
+    F_MAGIC,
+    F_SIZE,
+    branches,
+    copy_blocks,
+    frames,
+    headers,
+)
 from chainsleuth.chain.readers._blocktables import parse_blocks
 from chainsleuth.errors import Invalid, MalformedRecord
 
@@ -54,9 +61,9 @@ MAGICS = {
     "regtest": bytes.fromhex("fabfb5da"),
 }
 _NETWORK_OF = {magic: name for name, magic in reversed(MAGICS.items())}
-_ZERO_HASH = bytes(32)
 
 Data = bytes | mmap.mmap
+I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -137,74 +144,43 @@ def _open_sources(paths: Sequence[Path] | Path) -> Iterator[dict[Path, Data]]:
         yield {Path(p): _load(Path(p), stack) for p in files}
 
 
-def _frames(path: Path, data: Data, magic: bytes) -> list[tuple[int, int]]:
-    """(offset, size) of each block in a file: blk framing, or one bare block."""
+def _frames(path: Path, data: Data, magic: bytes) -> tuple[I64, I64]:
+    """Offsets and sizes of the blocks in a file: blk framing, or one bare block."""
     if bytes(data[:4]) not in _NETWORK_OF:
-        return [(0, len(data))]
-    frames = []
-    pos, end = 0, len(data)
-    while pos < end:
-        record = bytes(data[pos : pos + 8])
-        if record[:4] != magic:
-            if not bytes(data[pos:]).strip(b"\0"):
-                break  # Core's preallocated, unused tail
-            found = _NETWORK_OF.get(record[:4], "unknown")
-            raise MalformedRecord(
-                path=path, record=f"byte offset {pos}", field="magic",
-                reason=f"expected network magic {magic.hex()}, found {record[:4].hex()} ({found})",
-            )  # fmt: skip
-        size = int.from_bytes(record[4:8], "little")
-        if len(record) < 8 or pos + 8 + size > end:
-            raise MalformedRecord(
-                path=path, record=f"byte offset {pos}", field="size",
-                reason=f"block size {size} runs past the end of the file ({end - pos - 8} left)",
-            )  # fmt: skip
-        frames.append((pos + 8, size))
-        pos += 8 + size
-    return frames
+        return np.zeros(1, np.int64), np.array([len(data)], np.int64)
+    offsets, sizes, how, pos = frames(np.frombuffer(data, np.uint8), magic)
+    if how == F_MAGIC:
+        seen = bytes(data[pos : pos + 4])
+        raise MalformedRecord(
+            path=path, record=f"byte offset {pos}", field="magic",
+            reason=f"expected network magic {magic.hex()}, found {seen.hex()} "
+            f"({_NETWORK_OF.get(seen, 'unknown')})",
+        )  # fmt: skip
+    if how == F_SIZE:
+        size = int.from_bytes(bytes(data[pos + 4 : pos + 8]), "little")
+        raise MalformedRecord(
+            path=path, record=f"byte offset {pos}", field="size",
+            reason=f"block size {size} runs past the end of the file ({len(data) - pos - 8} left)",
+        )  # fmt: skip
+    return offsets, sizes
 
 
-def _chainwork(parent: list[int], work: list[int]) -> tuple[list[int], list[int]]:
-    """Cumulative work of each block and the root of its chain (parents may come later)."""
-    total, root = [-1] * len(parent), [-1] * len(parent)
-    for i in range(len(parent)):
-        path, j = [], i
-        while j >= 0 and total[j] < 0:
-            path.append(j)
-            j = parent[j]
-        acc, top = (total[j], root[j]) if j >= 0 else (0, path[-1] if path else -1)
-        for k in reversed(path):
-            acc += work[k]
-            total[k], root[k] = acc, top
-    return total, root
+@dataclass(frozen=True)
+class _Blocks:
+    """Pass 1 as arrays: each block's file (index into ``paths``), offset, size and hash
+    (display order, rows of 32 bytes)."""
 
+    paths: list[Path]
+    file: I64
+    offsets: I64
+    sizes: I64
+    hashes: npt.NDArray[np.uint8]
 
-def _branches(hashes: list[bytes], prevs: list[bytes], work: list[int]) -> list[list[int]]:
-    """The most-work branch of every tree of linked blocks, root first, best tree first.
-
-    Ties go to the block seen first, as in Core; a repeated hash leads nowhere.
-    """
-    first: dict[bytes, int] = {}
-    for i, h in enumerate(hashes):
-        first.setdefault(h, i)
-    parent = [first.get(p, -1) for p in prevs]
-    unique = [i for i, h in enumerate(hashes) if first[h] == i]
-    for i in set(range(len(hashes))) - set(unique):
-        parent[i] = -1
-    total, root = _chainwork(parent, work)
-    tips: dict[int, int] = {}
-    for i in unique:
-        best = tips.get(root[i])
-        if best is None or total[i] > total[best]:
-            tips[root[i]] = i
-    branches = []
-    for tip in sorted(tips.values(), key=lambda i: (-total[i], i)):
-        branch, j = [], tip
-        while j >= 0:
-            branch.append(j)
-            j = parent[j]
-        branches.append(branch[::-1])
-    return branches
+    def location(self, i: int) -> BlockLocation:
+        return BlockLocation(
+            self.paths[self.file[i]], int(self.offsets[i]), int(self.sizes[i]),
+            self.hashes[i].tobytes(),
+        )  # fmt: skip
 
 
 def _bip34_height(script: bytes) -> int | None:
@@ -217,33 +193,33 @@ def _bip34_height(script: bytes) -> int | None:
     return int.from_bytes(script[1 : 1 + op], "little")
 
 
-def _root_height(loc: BlockLocation, prev: bytes, data: Data) -> int | None:
+def _root_height(loc: BlockLocation, genesis: bool, data: Data) -> int | None:
     """0 for genesis, else the BIP34 height in the coinbase, else None."""
-    if prev == _ZERO_HASH:
+    if genesis:
         return 0
-    raw = bytes(data[loc.offset : loc.offset + loc.size])
-    if int.from_bytes(raw[:4], "little", signed=True) < 2:
+    block = np.frombuffer(data, np.uint8, loc.size, loc.offset)  # a view: no copy
+    if int.from_bytes(block[:4].tobytes(), "little", signed=True) < 2:
         return None
     try:
-        pos, length = coinbase_script(np.frombuffer(raw, np.uint8))
+        pos, length = coinbase_script(block)
     except BlockFault as fault:
-        raise _error(fault, loc.path, f"block {loc.hash.hex()}") from None
-    return _bip34_height(raw[pos : pos + length])
+        error = _error(fault, loc.path, f"block {loc.hash.hex()}")
+    else:
+        return _bip34_height(block[pos : pos + length].tobytes())
+    del block  # no view of a memory-mapped file may outlive it (see _parse_batch)
+    raise error
 
 
 def _place(
-    branches: list[list[int]],
-    heights: list[int | None],
-    start_height: int | None,
-    locations: list[BlockLocation],
-) -> list[tuple[int, list[int]]]:
+    branches: list[I64], heights: list[int | None], start_height: int | None, blocks: _Blocks
+) -> list[tuple[int, I64]]:
     """Give each branch its first height and keep those that do not overlap a better one.
 
     ``start_height`` goes to the most-work branch that cannot tell its height, and the
     other such branches are left out (listed as skipped); without it such a branch is an
     error, so no block is dropped unnoticed.
     """
-    placed: list[tuple[int, list[int]]] = []
+    placed: list[tuple[int, I64]] = []
     given = start_height is not None
     for branch, known in zip(branches, heights, strict=True):  # best first
         height = known
@@ -252,7 +228,7 @@ def _place(
         elif height is None and given:
             continue
         if height is None:
-            loc = locations[branch[0]]
+            loc = blocks.location(int(branch[0]))
             raise MalformedRecord(
                 path=loc.path, record=f"block {loc.hash.hex()}", field="height",
                 reason="the blocks from here do not link to genesis and the first has no "
@@ -261,34 +237,45 @@ def _place(
         end = height + len(branch)
         if all(end <= h or height >= h + len(b) for h, b in placed):
             placed.append((height, branch))
-    return sorted(placed)
+    return sorted(placed, key=lambda p: p[0])
 
 
-def _scan(sources: dict[Path, Data], magic: bytes, start_height: int | None) -> RawBlockScan:
-    locations, prevs, work = [], [], []
-    for path, data in sources.items():
-        for offset, size in _frames(path, data, magic):
-            header = bytes(data[offset : offset + HEADER])
-            if size < HEADER:
-                raise MalformedRecord(
-                    path=path, record=f"byte offset {offset}", field="header",
-                    reason=f"block of {size} bytes is shorter than a header (truncated)",
-                )  # fmt: skip
-            digest = hashlib.sha256(hashlib.sha256(header).digest()).digest()
-            locations.append(BlockLocation(path, offset, size, digest[::-1]))
-            prevs.append(header[35:3:-1])
-            work.append(block_work(int.from_bytes(header[72:76], "little")))
-    branches = _branches([loc.hash for loc in locations], prevs, work)
-    roots = [locations[b[0]] for b in branches]
-    heights = [
-        _root_height(loc, prevs[b[0]], sources[loc.path])
-        for loc, b in zip(roots, branches, strict=True)
-    ]
-    placed = _place(branches, heights, start_height, locations)
-    kept = {i for _, branch in placed for i in branch}
-    skipped = tuple(loc.hash for i, loc in enumerate(locations) if i not in kept)
-    segments = tuple(ChainSegment(h, tuple(locations[i] for i in branch)) for h, branch in placed)
-    return RawBlockScan(segments, skipped)
+def _joined(parts: list[I64]) -> I64:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _scan(
+    sources: dict[Path, Data], magic: bytes, start_height: int | None
+) -> tuple[_Blocks, list[tuple[int, I64]]]:
+    """Pass 1: the blocks and the placed branches (first height, block indices)."""
+    files, offsets, sizes, rows = [], [], [], []
+    for k, (path, data) in enumerate(sources.items()):
+        offs, lens = _frames(path, data, magic)
+        short = np.flatnonzero(lens < HEADER)
+        if short.size:
+            b = int(short[0])
+            raise MalformedRecord(
+                path=path, record=f"byte offset {offs[b]}", field="header",
+                reason=f"block of {lens[b]} bytes is shorter than a header (truncated)",
+            )  # fmt: skip
+        head = np.empty((len(offs), HEADER), np.uint8)
+        fixed(np.frombuffer(data, np.uint8), offs, head)
+        files.append(np.full(len(offs), k, np.int64))
+        offsets.append(offs)
+        sizes.append(lens)
+        rows.append(head)
+    head = np.concatenate(rows) if rows else np.zeros((0, HEADER), np.uint8)
+    heads = headers(head)
+    blocks = _Blocks(
+        list(sources), _joined(files), _joined(offsets), _joined(sizes), heads[:, ::-1]
+    )
+    prevs = head[:, 4:36]
+    found = branches(heads, prevs, np.ascontiguousarray(head[:, 72:76]).view("<u4").ravel())
+    heights = []
+    for branch in found:
+        loc = blocks.location(int(branch[0]))
+        heights.append(_root_height(loc, not prevs[branch[0]].any(), sources[loc.path]))
+    return blocks, _place(found, heights, start_height, blocks)
 
 
 def _magic(network: str) -> bytes:
@@ -310,26 +297,39 @@ def scan_raw_blocks(
     """Pass 1 alone: the chain segments, from which heights, and what is left out."""
     magic = _magic(network)
     with _open_sources(paths) as sources:
-        return _scan(sources, magic, start_height)
+        blocks, placed = _scan(sources, magic, start_height)
+    kept = np.zeros(len(blocks.sizes), bool)
+    for _, branch in placed:
+        kept[branch] = True
+    segments = tuple(
+        ChainSegment(height, tuple(blocks.location(i) for i in branch.tolist()))
+        for height, branch in placed
+    )
+    return RawBlockScan(segments, tuple(h.tobytes() for h in blocks.hashes[~kept]))
 
 
 def _parse_batch(
-    sources: dict[Path, Data], locations: Sequence[BlockLocation], heights: npt.NDArray[np.int32]
+    sources: dict[Path, Data], blocks: _Blocks, chain: I64, heights: npt.NDArray[np.int32]
 ) -> ChainBatch:
-    sizes = np.array([loc.size for loc in locations], np.int64)
-    paths = {loc.path for loc in locations}
-    if len(paths) == 1:  # parse in place: no copy of the blocks
-        buf = np.frombuffer(sources[paths.pop()], np.uint8)
-        starts = np.array([loc.offset for loc in locations], np.int64)
+    """Parse the blocks ``chain`` (indices into ``blocks``) at ``heights``."""
+    sizes, files = blocks.sizes[chain], blocks.file[chain]
+    if (files == files[0]).all():  # parse in place: no copy of the blocks
+        buf = np.frombuffer(sources[blocks.paths[files[0]]], np.uint8)
+        starts = blocks.offsets[chain]
     else:
-        raw = b"".join(sources[loc.path][loc.offset : loc.offset + loc.size] for loc in locations)
-        buf = np.frombuffer(raw, np.uint8)
         starts = np.cumsum(sizes) - sizes
+        buf = np.empty(int(sizes.sum()), np.uint8)
+        offsets = blocks.offsets[chain]
+        for f in np.unique(files).tolist():  # the batch's blocks, file by file
+            mine = files == f
+            data = np.frombuffer(sources[blocks.paths[f]], np.uint8)
+            copy_blocks(data, offsets[mine], sizes[mine], starts[mine], buf)
+            del data  # no view of a memory-mapped file may outlive it
     error: MalformedRecord | None = None
     try:
         tables = parse_blocks(buf, starts, sizes, heights)
     except BlockFault as fault:
-        loc = locations[fault.block]
+        loc = blocks.location(int(chain[fault.block]))
         record = f"block {loc.hash.hex()} (height {heights[fault.block]}, offset {loc.offset})"
         error = _error(fault, loc.path, record)
     if error is not None:
@@ -337,7 +337,8 @@ def _parse_batch(
         # file, must be gone before the file is closed
         del buf
         raise error
-    source = ", ".join(dict.fromkeys(str(loc.path) for loc in locations))
+    used = np.unique(files, return_index=True)[1]
+    source = ", ".join(str(blocks.paths[f]) for f in files[np.sort(used)])
     return ChainBatch("utxo", tables, source)
 
 
@@ -372,19 +373,22 @@ def read_raw_blocks(
         raise Invalid(f"batch_blocks must be at least 1, not {batch_blocks}")
     magic = _magic(network)
     with _open_sources(paths) as sources:
-        scan = _scan(sources, magic, start_height)
-        if scan.skipped:
-            logger.info("skipped %d blocks off the best chain", len(scan.skipped))
-            logger.debug("skipped blocks: %s", ", ".join(h.hex() for h in scan.skipped))
+        blocks, placed = _scan(sources, magic, start_height)
+        chain = _joined([branch for _, branch in placed])
+        if skipped := len(blocks.sizes) - len(chain):
+            logger.info("skipped %d blocks off the best chain", skipped)
+            if logger.isEnabledFor(logging.DEBUG):
+                kept = np.zeros(len(blocks.sizes), bool)
+                kept[chain] = True
+                hashes = ", ".join(h.tobytes().hex() for h in blocks.hashes[~kept])
+                logger.debug("skipped blocks: %s", hashes)
         # batches run across segments: scattered single blocks parse together
-        heights = np.concatenate(
-            [np.arange(g.start_height, g.start_height + len(g.blocks)) for g in scan.segments]
-            or [np.zeros(0, np.int64)]
+        heights = _joined(
+            [np.arange(height, height + len(branch)) for height, branch in placed]
         ).astype(np.int32)
-        blocks = scan.chain
-        sizes = np.fromiter((loc.size for loc in blocks), np.int64, len(blocks))
+        sizes = blocks.sizes[chain]
         for first, end in _batch_bounds(sizes, batch_blocks, batch_bytes):
-            yield _parse_batch(sources, blocks[first:end], heights[first:end])
+            yield _parse_batch(sources, blocks, chain[first:end], heights[first:end])
 
 
 def parse_block_bytes(raw: bytes, *, height: int, source: str = "") -> ChainBatch:

@@ -50,8 +50,6 @@ from chainsleuth.analysis.taint_utxo import MODELS, Settings
 from chainsleuth.analysis.trace_result import STATUS_NAMES, Trace, summaries
 from chainsleuth.errors import Invalid
 
-REL_TOL = 1e-9
-
 
 def _arrays(g: AccountGraph) -> tuple[object, ...]:
     return (

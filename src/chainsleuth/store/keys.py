@@ -65,10 +65,6 @@ def source_address_keys(address_type: pa.Array, address: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(_PREFIX.take(types), address, b"")
 
 
-def split_utxo_key(key: bytes) -> tuple[ScriptType, bytes]:
-    return ScriptType(key[0]), key[1:]
-
-
 @numba.njit(cache=True)
 def _fnv1a(data: U8, offsets: I64) -> U64:
     out = np.empty(len(offsets) - 1, np.uint64)

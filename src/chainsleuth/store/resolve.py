@@ -14,7 +14,6 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from chainsleuth.store.idmap import IdMap
 from chainsleuth.store.keys import NO_ID, source_address_keys
@@ -129,9 +128,3 @@ def count_status(res: Resolved) -> tuple[int, int, int]:
     unresolved = int((res.status == Resolution.UNRESOLVED).sum())
     source = int((res.status == Resolution.SOURCE).sum())
     return unresolved, source, int(res.prev_out.max(initial=-1))
-
-
-def unresolved_rows(table: pa.Table) -> npt.NDArray[np.bool_]:
-    """Stored input rows a re-resolution may improve (unresolved or from the source)."""
-    status = table["resolution"].to_numpy()
-    return np.asarray(pc.is_in(pa.array(status), pa.array([0, 2], pa.uint8())).to_numpy(False))

@@ -132,11 +132,6 @@ class Unit:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def _unique(keys: pa.Array) -> tuple[pa.Array, pa.Array]:
-    enc = pc.dictionary_encode(keys)
-    return enc.dictionary, enc.indices
-
-
 def build_unit(batch: ChainBatch, seg: Segments, txmap: IdMap, addrmap: IdMap) -> Unit:
     """Assign ids, resolve inputs, compute fees; registers the unit's arrays in ``seg``."""
     txs, inputs, outputs = batch["transactions"], batch["inputs"], batch["outputs"]

@@ -47,5 +47,8 @@ def test_ids_and_display_text_both_ways(tmp_path: Path) -> None:
     assert store.address_labels("btc", []) == {}
     with pytest.raises(NotFound, match="not stored"):
         store.tx_id("btc", "00" * 32)
+    assert store.family("btc") == "utxo"
+    with pytest.raises(NotFound, match="no chain 'nope'"):
+        store.family("nope")
     with pytest.raises(Invalid, match="64 hex digits"):
         store.tx_id("btc", "f4184fc5")

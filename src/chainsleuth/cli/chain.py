@@ -116,7 +116,7 @@ def ingest(
         raise
     with session_scope(engine) as session:
         finish_job(session, job.id, result=report.to_json(), now=datetime.now(UTC))
-    family = next(c.family for c in target.chains() if c.name == name)
+    family = target.family(name)
     emit(report.to_json(), as_json=as_json, render=lambda _: _report_table(report, family))
 
 

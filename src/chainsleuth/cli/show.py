@@ -36,13 +36,6 @@ def _money(family: str, value: int | None) -> str:
     return btc(value) if family == "utxo" else _eth(value)
 
 
-def _family(store: ChainStore, chain: str) -> str:
-    for info in store.chains():
-        if info.name == chain:
-            return info.family
-    raise NotFound(f"no chain {chain!r} in the store")
-
-
 def _find(store: ChainStore, chain: str | None, lookup: Any, what: str, ident: str) -> Any:
     """Ask the named chain, or each chain in turn until one knows ``ident``."""
     names = [chain] if chain else [c.name for c in store.chains()]
@@ -193,5 +186,5 @@ def show_address(
     info = _find(
         target, chain, lambda c: target.address(c, address, limit=limit), "address", address
     )
-    family = _family(target, info.chain)
+    family = target.family(info.chain)
     emit(info.to_json(), as_json=as_json, render=lambda _: _address_view(info, family))

@@ -98,9 +98,7 @@ def _ranked(found: Sequence[str], priority: Sequence[str]) -> tuple[str, ...]:
 
 
 def _hits(store: ChainStore, intel: IntelStore, chain: str, min_confidence: int) -> pa.Table:
-    family = next((c.family for c in store.chains() if c.name == chain), None)
-    if family is None:
-        raise Invalid(f"no chain {chain!r} in the store")
+    family = store.family(chain)
     versions = intel.current_versions()
     current = pa.table(
         {

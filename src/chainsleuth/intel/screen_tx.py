@@ -59,7 +59,7 @@ def _risk_view(risk: RiskScore) -> dict[str, Any]:
 def _risks(
     store: ChainStore, intel: IntelStore, chain: str, texts: list[str], policy: RiskPolicy
 ) -> dict[str, dict[str, Any]]:
-    family = next(c.family for c in store.chains() if c.name == chain)
+    family = store.family(chain)
     graph: UtxoGraph | AccountGraph = (
         store.utxo_graph(chain) if family == "utxo" else store.account_graph(chain)
     )

@@ -128,6 +128,10 @@ class ChainStore:
         """A read-only DuckDB connection with the ``<chain>_<table>`` views."""
         return catalog.connect(self.root, self._manifest())
 
+    def family(self, chain: str) -> str:
+        """``utxo`` or ``account``; :class:`UnknownChain` when the store has no such chain."""
+        return mf.chain_entry(self._manifest(), chain)["family"]
+
     def _family(self, chain: str) -> tuple[str, str]:
         e = mf.chain_entry(self._manifest(), chain)
         if not e["batches"]:

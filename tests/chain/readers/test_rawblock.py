@@ -438,9 +438,7 @@ def test_merkle_roots_of_every_tree_shape() -> None:
     blk = np.zeros((len(sizes), 6), np.int64)
     blk[:, _blockparse.B_TX], blk[:, _blockparse.B_NTX] = firsts, sizes
     txids = np.frombuffer(b"".join(leaves), np.uint8).reshape(-1, 32)
-    roots = np.empty((len(sizes), 32), np.uint8)
-    scratch = np.empty((len(sizes), _blockparse.SCRATCH), np.uint8)
-    _blockparse.merkle_roots(txids, blk, np.empty_like(txids), scratch, roots)
+    roots = _blockparse.block_merkle_roots(txids, blk)
     for row, first, size in zip(roots, firsts, sizes, strict=True):
         level = leaves[first : first + size]
         while len(level) > 1:

@@ -291,25 +291,34 @@ def tx_counts(buf: U8, starts: I64, ends: I64, blk: I64, errs: I64) -> int:
 
 @_kernel(parallel=True)
 def walk(
-    buf: U8, starts: I64, ends: I64, blk: I64, errs: I64, txs: I64, heads: U8, scratch: U8
-) -> None:
-    """Validate the blocks after :func:`tx_counts`, one per task; hash their headers.
+    buf: U8, starts: I64, ends: I64, bounds: I64, blk: I64, errs: I64, txs: I64, heads: U8,
+    scratch: U8,
+) -> None:  # fmt: skip
+    """Validate the blocks after :func:`tx_counts`, task ``c`` the blocks
+    ``bounds[c]:bounds[c+1]``; hash their headers.
 
     ``txs`` gets each transaction's positions, ``heads`` each header's hash (internal
-    order); ``scratch`` has a row per block.
+    order); ``scratch`` has a row per task.
     """
-    for b in prange(starts.shape[0]):
-        err, brow = errs[b], blk[b]
-        if err[0]:
-            continue
-        _dsha(scratch[b], ((buf.ctypes.data + starts[b], HEADER),), heads.ctypes.data + 32 * b)
-        p, end = brow[B_BODY], ends[b]
-        for i in range(brow[B_TX], brow[B_TX] + brow[B_NTX]):
-            p = _walk_tx(buf, p, end, err, brow, txs, i)
-            if p < 0:
-                break
-        if p >= 0 and p != end:
-            _fail(err, K_TRAILING, F_BLOCK, p)
+    for c in prange(bounds.shape[0] - 1):
+        for b in range(bounds[c], bounds[c + 1]):
+            _walk_block(buf, starts[b], ends[b], blk[b], errs[b], txs, heads, b, scratch[c])
+
+
+@numba.njit(cache=True, inline="always")
+def _walk_block(
+    buf: U8, start: int, end: int, brow: I64, err: I64, txs: I64, heads: U8, b: int, ctx: U8
+) -> None:
+    if err[0]:
+        return
+    _dsha(ctx, ((buf.ctypes.data + start, HEADER),), heads.ctypes.data + 32 * b)
+    p = brow[B_BODY]
+    for i in range(brow[B_TX], brow[B_TX] + brow[B_NTX]):
+        p = _walk_tx(buf, p, end, err, brow, txs, i)
+        if p < 0:
+            return
+    if p != end:
+        _fail(err, K_TRAILING, F_BLOCK, p)
 
 
 @numba.njit(cache=True, inline="always")
@@ -403,22 +412,42 @@ def fill(
 
 
 @_kernel(parallel=True)
-def merkle_roots(hashes: U8, blk: I64, level: U8, scratch: U8, roots: U8) -> None:
-    """Merkle root of each block's txids (internal order); odd levels repeat the last.
+def merkle_pairs(hashes: U8, pos: I64, last: I64, bounds: I64, scratch: U8, level: U8) -> None:
+    """The first merkle level of every block, task ``c`` the pairs starting in rows
+    ``bounds[c]:bounds[c+1]``: one parallel pass, however the txs spread over the blocks.
 
-    ``level`` (the shape of ``hashes``) is overwritten; ``scratch`` has a row per block.
+    ``pos`` is a row's position in its block, ``last`` its block's last row; node ``k`` of
+    a block goes to its row ``k``; a block of one transaction keeps its txid.
     """
-    for b in prange(blk.shape[0]):
-        first, n = blk[b, B_TX], blk[b, B_NTX]
-        for i in range(first, first + n):
-            _copy32(hashes[i], 0, level, i, False)
-        base = level.ctypes.data + 32 * first
-        while n > 1:
-            for i in range(0, n, 2):  # the pair of rows i, i+1 becomes row i/2
-                right = base + 32 * min(i + 1, n - 1)
-                _dsha(scratch[b], ((base + 32 * i, 32), (right, 32)), base + 16 * i)
-            n = (n + 1) // 2
-        _copy32(level[first], 0, roots, b, False)
+    for c in prange(bounds.shape[0] - 1):
+        for i in range(bounds[c], bounds[c + 1]):
+            p = pos[i]
+            if p % 2:
+                continue
+            if i == last[i] and p == 0:
+                _copy32(hashes[i], 0, level, i, False)
+            else:  # an odd level repeats its last node
+                right = hashes.ctypes.data + 32 * min(i + 1, last[i])
+                pair = ((hashes.ctypes.data + 32 * i, 32), (right, 32))
+                _dsha(scratch[c], pair, level.ctypes.data + 32 * (i - p // 2))
+
+
+@_kernel(parallel=True)
+def merkle_roots(level: U8, blk: I64, bounds: I64, scratch: U8, roots: U8) -> None:
+    """Merkle root of each block from its first level (:func:`merkle_pairs`), in place.
+
+    Task ``c`` takes the blocks ``bounds[c]:bounds[c+1]``; ``scratch`` has a row per task.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        for b in range(bounds[c], bounds[c + 1]):
+            first, n = blk[b, B_TX], (blk[b, B_NTX] + 1) // 2
+            base = level.ctypes.data + 32 * first
+            while n > 1:
+                for i in range(0, n, 2):  # the pair of rows i, i+1 becomes row i/2
+                    right = base + 32 * min(i + 1, n - 1)
+                    _dsha(scratch[c], ((base + 32 * i, 32), (right, 32)), base + 16 * i)
+                n = (n + 1) // 2
+            _copy32(level[first], 0, roots, b, False)
 
 
 @numba.njit(cache=True, inline="always")
@@ -502,7 +531,9 @@ def locate(buf: U8, starts: I64, ends: I64) -> Located:
     blk, errs = np.zeros((n, 6), np.int64), np.zeros((n, 2), np.int64)
     txs = np.empty((6, tx_counts(buf, starts, ends, blk, errs)), np.int64)
     heads = np.empty((n, 32), np.uint8)
-    walk(buf, starts, ends, blk, errs, txs, heads, np.empty((n, SCRATCH), np.uint8))
+    bounds = _bounds(ends - starts)
+    with numba.parallel_chunksize(1):
+        walk(buf, starts, ends, bounds, blk, errs, txs, heads, _scratch(bounds))
     bad = np.flatnonzero(errs[:, 0])
     if bad.size:
         b = int(bad[0])
@@ -585,6 +616,19 @@ def _fill(buf: U8, txs: I64) -> tuple[Cols, Cols, Cols]:
     with numba.parallel_chunksize(1):
         fill(buf, txs, last - counts, bounds, _scratch(bounds), tx, ins, outs)
     return tx, ins, outs
+
+
+def block_merkle_roots(hashes: U8, blk: I64) -> U8:
+    """Each block's merkle root (internal order) from its txids ``hashes``: the first
+    level over all rows at once, the rest block by block."""
+    first, count = blk[:, B_TX], blk[:, B_NTX]
+    pos = np.arange(len(hashes)) - np.repeat(first, count)
+    level, roots = np.empty_like(hashes), np.empty((len(blk), 32), np.uint8)
+    rows, bounds = _bounds(np.ones(len(hashes), np.int64)), _bounds(count)
+    with numba.parallel_chunksize(1):
+        merkle_pairs(hashes, pos, np.repeat(first + count - 1, count), rows, _scratch(rows), level)
+        merkle_roots(level, blk, bounds, _scratch(bounds), roots)
+    return roots
 
 
 def _scratch(bounds: I64) -> U8:

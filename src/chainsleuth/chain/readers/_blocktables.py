@@ -35,7 +35,6 @@ from chainsleuth.chain.readers._blockparse import (
     O_TYPE,
     O_VALUE,
     O_VOUT,
-    SCRATCH,
     T_END,
     T_IO,
     T_IOEND,
@@ -55,11 +54,11 @@ from chainsleuth.chain.readers._blockparse import (
     _bounds,
     _fill,
     _threads_for,
+    block_merkle_roots,
     first_above_target,
     fixed,
     gather,
     locate,
-    merkle_roots,
 )
 from chainsleuth.chain.schema import HASH, UTXO_BLOCKS, UTXO_INPUTS, UTXO_OUTPUTS, UTXO_TRANSACTIONS
 from chainsleuth.errors import Invalid
@@ -67,9 +66,7 @@ from chainsleuth.errors import Invalid
 
 def _check_headers(header: U8, blk: I64, hashes: U8, heads: U8) -> None:
     """Merkle roots must match the transactions and header hashes meet their targets."""
-    roots = np.empty((len(blk), 32), np.uint8)
-    scratch = np.empty((len(blk), SCRATCH), np.uint8)
-    merkle_roots(hashes, blk, np.empty_like(hashes), scratch, roots)
+    roots = block_merkle_roots(hashes, blk)
     bad = np.flatnonzero((roots != header[:, 36:68]).any(axis=1))
     if bad.size:
         raise BlockFault(int(bad[0]), 36, "merkle_root", "does not match the transactions")

@@ -113,7 +113,7 @@ def build_unit(batch: ChainBatch, txmap: IdMap, addrmap: IdMap) -> Unit:
         }
     )
     tx_data, tx_off = (
-        txmap.keys.pieces[-1] if len(txs) else (np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        txmap.keys.piece(-1) if len(txs) else (np.zeros(0, np.uint8), np.zeros(1, np.int64))
     )
     arrays: dict[str, npt.NDArray[Any]] = {
         "txkeys.data": tx_data,

@@ -17,6 +17,7 @@ from chainsleuth.store.csr import CsrGraph
 from chainsleuth.store.errors import StoreLocked
 from chainsleuth.store.ingest import DEFAULT_UNIT_ROWS, ingest
 from chainsleuth.store.layout import MANIFEST, Staging, remove_unreferenced, writer_lock
+from chainsleuth.store.lookup import Lookup
 from chainsleuth.store.models import AccountTransactionInfo, AddressInfo, BlockInfo, TransactionInfo
 from chainsleuth.store.reports import ChainInfo, IngestProgress, IngestReport, StoreStats
 from chainsleuth.store.state import BLOCK_COLUMNS
@@ -141,42 +142,47 @@ class ChainStore:
     def block(self, chain: str, height_or_hash: int | str) -> BlockInfo:
         family, _ = self._family(chain)
         with self.connect() as con:
-            return query.block(con, chain, family, height_or_hash)
+            return query.block(con, self._lookup(chain), chain, family, height_or_hash)
 
     def transaction(self, chain: str, txid_hex: str) -> TransactionInfo | AccountTransactionInfo:
         family, network = self._family(chain)
         with self.connect() as con:
             if family == "utxo":
-                return query.transaction(con, chain, network, txid_hex)
-            return query.account_transaction(con, chain, txid_hex)
+                return query.transaction(con, self._lookup(chain), chain, network, txid_hex)
+            return query.account_transaction(con, self._lookup(chain), chain, txid_hex)
 
     def address(
         self, chain: str, address: str | bytes, *, limit: int = 20, offset: int = 0
     ) -> AddressInfo:
         """Totals and recent transactions of an address (text, or raw address key bytes)."""
         family, network = self._family(chain)
+        lk = self._lookup(chain)
         with self.connect() as con:
             if family == "utxo":
-                return query.utxo_address(con, chain, network, address, limit=limit, offset=offset)
-            return query.account_address(con, chain, address, limit=limit, offset=offset)
+                return query.utxo_address(
+                    con, lk, chain, network, address, limit=limit, offset=offset
+                )
+            return query.account_address(con, lk, chain, address, limit=limit, offset=offset)
 
     def address_labels(self, chain: str, addr_ids: Iterable[int]) -> dict[int, str]:
         """Display text of addresses by addr_id (for results that carry ids)."""
         family, network = self._family(chain)
-        with self.connect() as con:
-            return query.address_labels(con, chain, family, network, [int(i) for i in addr_ids])
+        return query.address_labels(
+            self._lookup(chain), family, network, [int(i) for i in addr_ids]
+        )
 
     def tx_hashes(self, chain: str, tx_ids: Iterable[int]) -> dict[int, str]:
         """Transaction hashes (hex) by tx_id."""
-        family, _ = self._family(chain)
-        with self.connect() as con:
-            return query.tx_hashes(con, chain, family, [int(i) for i in tx_ids])
+        self._family(chain)
+        return query.tx_hashes(self._lookup(chain), [int(i) for i in tx_ids])
 
     def tx_id(self, chain: str, txid_hex: str) -> int:
         """The tx_id of a transaction hash; NotFound when it is not stored."""
-        family, _ = self._family(chain)
-        with self.connect() as con:
-            return query.tx_id_of(con, chain, family, txid_hex)
+        self._family(chain)
+        return query.tx_id_of(self._lookup(chain), chain, txid_hex)
+
+    def _lookup(self, chain: str) -> Lookup:
+        return Lookup(self.root / "chains" / chain, mf.chain_entry(self._manifest(), chain))
 
     def build_index(self, chain: str) -> CsrGraph:
         """Build the CSR and graph arrays of ``chain`` from its partitions and commit them."""

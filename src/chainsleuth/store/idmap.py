@@ -74,7 +74,7 @@ class IdMap:
         for s in np.unique(seg):
             mask = seg == s
             local = cand[mask].astype(np.int64) - self.keys.bases[int(s)]
-            out[mask] = keys_equal(query, qidx[mask], self.keys.pieces[int(s)], local)
+            out[mask] = keys_equal(query, qidx[mask], self.keys.piece(int(s)), local)
         return out
 
     def assign(self, unique_keys: pa.Array) -> tuple[U32, pa.Array]:

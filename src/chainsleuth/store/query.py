@@ -6,11 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import numpy as np
 from eth_utils.address import to_checksum_address
 
 from chainsleuth.chain.address import MAINNET, NETWORKS, address_text, parse_address
 from chainsleuth.chain.script import ScriptType
 from chainsleuth.errors import Invalid, NotFound
+from chainsleuth.store.history import address_history, spent_by
+from chainsleuth.store.keys import NO_ID
+from chainsleuth.store.lookup import Lookup
+from chainsleuth.store.manifest import BatchRecord
 from chainsleuth.store.models import (
     AccountTransactionInfo,
     AddressInfo,
@@ -27,7 +32,7 @@ from chainsleuth.store.resolve import Resolution
 Con = duckdb.DuckDBPyConnection
 
 
-def _rows(con: Con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def _rows(con: Con, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -61,7 +66,7 @@ def _hash(text: str, what: str) -> bytes:
     return raw
 
 
-def block(con: Con, chain: str, family: str, ref: int | str) -> BlockInfo:
+def block(con: Con, lk: Lookup, chain: str, family: str, ref: int | str) -> BlockInfo:
     num = "height" if family == "utxo" else "number"
     prev = "prev_hash" if family == "utxo" else "parent_hash"
     if isinstance(ref, int):
@@ -72,8 +77,11 @@ def block(con: Con, chain: str, family: str, ref: int | str) -> BlockInfo:
         raise NotFound(f"chain {chain!r}: no block {ref}")
     b = rows[0]
     id_col, order = ("txid", "index") if family == "utxo" else ("hash", "transaction_index")
-    tx_sql = f"SELECT {id_col} FROM {chain}_transactions WHERE block_hash = ? ORDER BY {order}"
-    txids = [r[0].hex() for r in con.execute(tx_sql, [b["hash"]]).fetchall()]
+    height = int(b[num])
+    held = [x for x in lk.entry["batches"] if x["min_height"] <= height <= x["max_height"]]
+    tx_sql = f"SELECT {id_col} FROM read_parquet($f) WHERE block_hash = $h ORDER BY {order}"
+    params = {"f": lk.files("transactions", held), "h": b["hash"]}
+    txids = [r[0].hex() for r in con.execute(tx_sql, params).fetchall()] if held else []
     skip = {num, "hash", prev, "time"}
     header = {k: _plain(v) for k, v in b.items() if k not in skip}
     return BlockInfo(
@@ -88,34 +96,46 @@ def block(con: Con, chain: str, family: str, ref: int | str) -> BlockInfo:
     )
 
 
-def transaction(con: Con, chain: str, network: str, txid: str) -> TransactionInfo:
-    rows = _rows(
+def _tx_batch(lk: Lookup, chain: str, txid: str) -> tuple[int, BatchRecord]:
+    tx_id = lk.tx_id(_hash(txid, "transaction"))
+    if tx_id is None:
+        raise NotFound(f"chain {chain!r}: transaction {txid} not stored")
+    return tx_id, lk.batches_of("txs", np.array([tx_id]))[0]
+
+
+def _of_tx(
+    con: Con, lk: Lookup, table: str, batch: BatchRecord, tx_id: int, *, order: str
+) -> list[dict[str, Any]]:
+    """The rows of ``tx_id`` in ``table``, read from its batch's partition alone."""
+    return _rows(
         con,
-        f"SELECT * FROM {chain}_transactions WHERE txid = ? ORDER BY tx_id LIMIT 1",
-        [_hash(txid, "transaction")],
+        f"SELECT * FROM read_parquet($f) WHERE tx_id = $t ORDER BY {order}",
+        {"f": lk.files(table, [batch]), "t": tx_id},
     )
-    if not rows:
-        raise NotFound(f"chain {chain!r}: no transaction {txid}")
-    t = rows[0]
-    ins = _rows(
-        con,
-        f"""SELECT i.*, a.script_type AS a_type, a.payload AS a_payload
-        FROM {chain}_inputs i LEFT JOIN {chain}_addresses a ON a.addr_id = i.addr_id
-        WHERE i.tx_id = ? ORDER BY i.index""",
-        [t["tx_id"]],
+
+
+def _with_keys(lk: Lookup, rows: list[dict[str, Any]]) -> None:
+    """Give each row its address key (``a_type``, ``a_payload``), None where it has none."""
+    ids = [r["addr_id"] for r in rows if r["addr_id"] is not None and r["addr_id"] != NO_ID]
+    keys = dict(zip(ids, lk.addr_keys(np.array(ids, np.int64)), strict=True))
+    for r in rows:
+        key = keys.get(r["addr_id"])
+        r["a_type"], r["a_payload"] = (key[0], key[1:]) if key else (None, None)
+
+
+def transaction(con: Con, lk: Lookup, chain: str, network: str, txid: str) -> TransactionInfo:
+    tx_id, batch = _tx_batch(lk, chain, txid)
+    (t,) = _of_tx(con, lk, "transactions", batch, tx_id, order="tx_id")
+    ins = _of_tx(con, lk, "inputs", batch, tx_id, order="index")
+    outs = _of_tx(con, lk, "outputs", batch, tx_id, order="vout")
+    _with_keys(lk, ins)
+    _with_keys(lk, outs)
+    spent = spent_by(con, lk, tx_id, [r["out_index"] for r in outs])
+    spenders = dict(
+        zip(spent.values(), lk.tx_keys(np.array(list(spent.values()), np.int64)), strict=True)
     )
-    outs = _rows(
-        con,
-        f"""SELECT o.*, s.txid AS spent_by, a.script_type AS a_type,
-            a.payload AS a_payload
-        FROM {chain}_outputs o
-        LEFT JOIN {chain}_addresses a ON a.addr_id = o.addr_id
-        LEFT JOIN (SELECT i.prev_out, min(t.txid) AS txid FROM {chain}_inputs i
-                   JOIN {chain}_transactions t ON t.tx_id = i.tx_id
-                   WHERE i.prev_tx_id = ? GROUP BY i.prev_out) s ON s.prev_out = o.out_index
-        WHERE o.tx_id = ? ORDER BY o.vout""",
-        [t["tx_id"], t["tx_id"]],
-    )
+    for r in outs:
+        r["spent_by"] = spenders.get(spent.get(r["out_index"], -1))
 
     def addr(r: dict[str, Any]) -> tuple[str | None, str | None]:
         if r["a_type"] is None:
@@ -162,22 +182,13 @@ def transaction(con: Con, chain: str, network: str, txid: str) -> TransactionInf
     )
 
 
-def account_transaction(con: Con, chain: str, txhash: str) -> AccountTransactionInfo:
-    rows = _rows(
-        con,
-        f"SELECT * FROM {chain}_transactions WHERE hash = ? ORDER BY tx_id LIMIT 1",
-        [_hash(txhash, "transaction")],
-    )
-    if not rows:
-        raise NotFound(f"chain {chain!r}: no transaction {txhash}")
-    t = rows[0]
+def account_transaction(con: Con, lk: Lookup, chain: str, txhash: str) -> AccountTransactionInfo:
+    tx_id, batch = _tx_batch(lk, chain, txhash)
+    (t,) = _of_tx(con, lk, "transactions", batch, tx_id, order="tx_id")
     transfers = [
         Transfer("trace", _evm(r["from_address"]), _evm(r["to_address"]), int(r["value"]))
-        for r in _rows(
-            con,
-            f"SELECT * FROM {chain}_traces WHERE tx_id = ? AND status = 1 ORDER BY trace_address",
-            [t["tx_id"]],
-        )
+        for r in _of_tx(con, lk, "traces", batch, tx_id, order="trace_address")
+        if r["status"] == 1
     ]
     transfers += [
         Transfer(
@@ -187,11 +198,7 @@ def account_transaction(con: Con, chain: str, txhash: str) -> AccountTransaction
             _amount(r["value"], r["value_overflow"]),
             _evm(r["token_address"]),
         )
-        for r in _rows(
-            con,
-            f"SELECT * FROM {chain}_token_transfers WHERE tx_id = ? ORDER BY log_index",
-            [t["tx_id"]],
-        )
+        for r in _of_tx(con, lk, "token_transfers", batch, tx_id, order="log_index")
     ]
     return AccountTransactionInfo(
         chain,
@@ -216,44 +223,33 @@ def _amount(value: Decimal | None, overflow: bytes | None) -> int | None:
     return None if overflow is None else int.from_bytes(overflow, "big")
 
 
-def utxo_address_id(con: Con, chain: str, network: str, ref: str | bytes) -> tuple[int, bytes]:
+def utxo_address_id(lk: Lookup, chain: str, network: str, ref: str | bytes) -> tuple[int, bytes]:
     """(addr_id, key) of address text or a raw address key."""
     if isinstance(ref, str):
         st, payload = parse_address(ref, NETWORKS.get(network, MAINNET))
         key = bytes([st]) + payload
     else:
         key = ref
-    rows = con.execute(
-        f"SELECT addr_id FROM {chain}_addresses WHERE script_type = ? AND payload = ?",
-        [key[0], key[1:]],
-    ).fetchall()
-    if not rows:
+    addr_id = lk.addr_id(key)
+    if addr_id is None:
         raise NotFound(f"chain {chain!r}: address {ref!r} not seen")
-    return int(rows[0][0]), key
+    return addr_id, key
 
 
 def utxo_address(
-    con: Con, chain: str, network: str, ref: str | bytes, *, limit: int, offset: int
+    con: Con, lk: Lookup, chain: str, network: str, ref: str | bytes, *, limit: int, offset: int
 ) -> AddressInfo:
-    addr_id, key = utxo_address_id(con, chain, network, ref)
-    per_tx = f"""WITH r AS (SELECT tx_id, sum(value) AS v FROM {chain}_outputs
-                  WHERE addr_id = $a GROUP BY tx_id),
-             s AS (SELECT tx_id, sum(value) AS v FROM {chain}_inputs
-                  WHERE addr_id = $a AND resolution IN (1, 2) GROUP BY tx_id),
-             m AS (SELECT coalesce(r.tx_id, s.tx_id) AS tx_id, coalesce(r.v, 0) AS recv,
-                   coalesce(s.v, 0) AS sent FROM r FULL OUTER JOIN s ON r.tx_id = s.tx_id)
-        SELECT m.*, t.txid, t.height FROM m JOIN {chain}_transactions t ON t.tx_id = m.tx_id"""
-    totals = con.execute(
-        f"SELECT sum(recv), sum(sent), count(*), min(height), max(height) FROM ({per_tx})",
-        {"a": addr_id},
-    ).fetchone()
-    assert totals is not None
-    rows = con.execute(
-        f"{per_tx} ORDER BY t.height DESC, m.tx_id DESC LIMIT $l OFFSET $o",
-        {"a": addr_id, "l": limit, "o": offset},
-    ).fetchall()
-    recv, sent = int(totals[0] or 0), int(totals[1] or 0)
-    txs = [AddressTx(r[3].hex(), r[4], int(r[1]), int(r[2])) for r in rows]
+    addr_id, key = utxo_address_id(lk, chain, network, ref)
+    h = address_history(con, lk, addr_id)
+    page = slice(offset, offset + limit)
+    txids = lk.tx_keys(h.tx_id[page])
+    txs = [
+        AddressTx(t.hex(), int(height), int(r), int(s))
+        for t, height, r, s in zip(
+            txids, h.height[page], h.received[page], h.sent[page], strict=True
+        )
+    ]
+    recv, sent = int(h.received.sum()), int(h.sent.sum())
     return AddressInfo(
         chain,
         utxo_text(key[0], key[1:], network),
@@ -262,21 +258,21 @@ def utxo_address(
         recv,
         sent,
         recv - sent,
-        int(totals[2]),
-        totals[3],
-        totals[4],
+        len(h.tx_id),
+        int(h.height.min()) if len(h.height) else None,
+        int(h.height.max()) if len(h.height) else None,
         txs,
     )
 
 
 def account_address(
-    con: Con, chain: str, ref: str | bytes, *, limit: int, offset: int
+    con: Con, lk: Lookup, chain: str, ref: str | bytes, *, limit: int, offset: int
 ) -> AddressInfo:
     raw = ref if isinstance(ref, bytes) else bytes.fromhex(ref.removeprefix("0x"))
-    rows = con.execute(f"SELECT addr_id FROM {chain}_addresses WHERE address = ?", [raw]).fetchall()
-    if not rows:
+    found = lk.addr_id(raw)
+    if found is None:
         raise NotFound(f"chain {chain!r}: address {ref!r} not seen")
-    a = int(rows[0][0])
+    a = found
     # ether moves by successful transactions and by internal/reward traces (a root trace
     # repeats its transaction, so it is left out)
     moves = f"""SELECT tx_id, block_number, from_id, to_id, value FROM {chain}_transactions
@@ -338,45 +334,26 @@ def _token_sums(con: Con, chain: str, a: int) -> list[TokenSum]:
     return [TokenSum(str(to_checksum_address(t)), r, s) for t, (r, s) in sorted(sums.items())]
 
 
-def address_labels(
-    con: Con, chain: str, family: str, network: str, ids: list[int]
-) -> dict[int, str]:
+def _known(ids: list[int], count: int) -> np.typing.NDArray[np.int64]:
+    arr = np.unique(np.asarray(ids, np.int64))
+    return arr[(arr >= 0) & (arr < count)]
+
+
+def address_labels(lk: Lookup, family: str, network: str, ids: list[int]) -> dict[int, str]:
     """Display text per addr_id: base58/bech32 (``type:hex`` without text) or EIP-55 hex."""
-    if not ids:
-        return {}
+    known = _known(ids, lk.entry["counts"]["addresses"])
+    keys = lk.addr_keys(known)
     if family == "utxo":
-        rows = con.execute(
-            f"SELECT addr_id, script_type, payload FROM {chain}_addresses "
-            "WHERE addr_id IN (SELECT unnest(?))",
-            [ids],
-        ).fetchall()
-        return {int(a): utxo_text(st, p, network) for a, st, p in rows}
-    rows = con.execute(
-        f"SELECT addr_id, address FROM {chain}_addresses WHERE addr_id IN (SELECT unnest(?))",
-        [ids],
-    ).fetchall()
-    return {int(a): str(to_checksum_address(raw)) for a, raw in rows}
+        return {int(a): utxo_text(k[0], k[1:], network) for a, k in zip(known, keys, strict=True)}
+    return {int(a): str(to_checksum_address(k)) for a, k in zip(known, keys, strict=True)}
 
 
-def tx_hashes(con: Con, chain: str, family: str, ids: list[int]) -> dict[int, str]:
+def tx_hashes(lk: Lookup, ids: list[int]) -> dict[int, str]:
     """Transaction hash (hex) per tx_id."""
-    if not ids:
-        return {}
-    column = "txid" if family == "utxo" else "hash"
-    rows = con.execute(
-        f"SELECT tx_id, {column} FROM {chain}_transactions WHERE tx_id IN (SELECT unnest(?))",
-        [ids],
-    ).fetchall()
-    return {int(t): bytes(h).hex() for t, h in rows}
+    known = _known(ids, lk.entry["counts"]["txs"])
+    return {int(t): h.hex() for t, h in zip(known, lk.tx_keys(known), strict=True)}
 
 
-def tx_id_of(con: Con, chain: str, family: str, text: str) -> int:
+def tx_id_of(lk: Lookup, chain: str, text: str) -> int:
     """The tx_id of a transaction hash (first occurrence, as for the BIP30 duplicates)."""
-    column = "txid" if family == "utxo" else "hash"
-    row = con.execute(
-        f"SELECT min(tx_id) FROM {chain}_transactions WHERE {column} = ?",
-        [_hash(text, "transaction")],
-    ).fetchone()
-    if row is None or row[0] is None:
-        raise NotFound(f"chain {chain!r}: transaction {text} not stored")
-    return int(row[0])
+    return _tx_batch(lk, chain, text)[0]

@@ -22,15 +22,25 @@ Arr = npt.NDArray[Any]
 
 
 class Stacked:
-    """A read-only array stacked from pieces with ascending global bases."""
+    """A read-only array stacked from pieces with ascending global bases.
+
+    Committed pieces are given as paths and memory-mapped on first use: a look-up touches
+    one or two batches, and mapping every batch of a full chain would take seconds.
+    """
 
     def __init__(self) -> None:
         self.bases: list[int] = []
-        self.pieces: list[Arr] = []
+        self._pieces: list[Arr | Path] = []
 
-    def append(self, base: int, piece: Arr) -> None:
+    def append(self, base: int, piece: Arr | Path) -> None:
         self.bases.append(base)
-        self.pieces.append(piece)
+        self._pieces.append(piece)
+
+    def piece(self, i: int) -> Arr:
+        p = self._pieces[i]
+        if isinstance(p, Path):
+            p = self._pieces[i] = _load(p)
+        return p
 
     def take(self, idx: I64, dtype: npt.DTypeLike) -> Arr:
         out = np.zeros(len(idx), dtype)
@@ -39,20 +49,27 @@ class Stacked:
         seg = np.searchsorted(np.asarray(self.bases, np.int64), idx, "right") - 1
         for s in np.unique(seg):
             mask = seg == s
-            out[mask] = self.pieces[int(s)][idx[mask] - self.bases[int(s)]]
+            out[mask] = self.piece(int(s))[idx[mask] - self.bases[int(s)]]
         return out
 
 
 class KeyPieces:
-    """Key bytes by id, for verifying id-map hits."""
+    """Key bytes by id, for verifying id-map hits: a data and an offsets array per piece."""
 
     def __init__(self) -> None:
-        self.bases: list[int] = []
-        self.pieces: list[tuple[U8, I64]] = []
+        self.data = Stacked()
+        self.offsets = Stacked()
 
-    def append(self, base: int, data: U8, offsets: I64) -> None:
-        self.bases.append(base)
-        self.pieces.append((data, offsets))
+    @property
+    def bases(self) -> list[int]:
+        return self.data.bases
+
+    def append(self, base: int, data: U8 | Path, offsets: I64 | Path) -> None:
+        self.data.append(base, data)
+        self.offsets.append(base, offsets)
+
+    def piece(self, i: int) -> tuple[U8, I64]:
+        return self.data.piece(i), self.offsets.piece(i)
 
 
 def _load(path: Path) -> Arr:
@@ -76,10 +93,12 @@ class Segments:
         seg = cls()
         for b in batches:
             d = chain_dir / b["files"]["arrays"]
-            seg.add(b["base"], {name: _load(d / f"{name}.npy") for name in _names(utxo)})
+            seg.add(b["base"], {name: d / f"{name}.npy" for name in _names(utxo)})
         return seg
 
-    def add(self, base: Mapping[str, int], arrays: Mapping[str, Arr], keys: bool = True) -> None:
+    def add(
+        self, base: Mapping[str, int], arrays: Mapping[str, Arr | Path], keys: bool = True
+    ) -> None:
         """Register a batch's arrays (``keys=False``: the id maps already hold its keys)."""
         if keys:
             self.tx_keys.append(base["txs"], arrays["txkeys.data"], arrays["txkeys.off"])

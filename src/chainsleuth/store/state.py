@@ -41,7 +41,7 @@ def _hashes(col: pa.ChunkedArray | pa.Array) -> H32:
     return data[arr.offset * 32 : (arr.offset + len(arr)) * 32].reshape(-1, 32)
 
 
-def _load_run(chain_dir: Path, prefix: str) -> Run:
+def load_run(chain_dir: Path, prefix: str) -> Run:
     h = np.load(chain_dir / f"{prefix}.h.npy", mmap_mode="r")
     ids = np.load(chain_dir / f"{prefix}.i.npy", mmap_mode="r")
     return Run(h, ids, prefix)
@@ -92,7 +92,7 @@ class ChainState:
         self.family: Family = entry["family"]
         self.seg = Segments.open(self.dir, entry["batches"], self.family == "utxo")
         counts = entry["counts"]
-        runs = {k: [_load_run(self.dir, p) for p in v] for k, v in entry["runs"].items()}
+        runs = {k: [load_run(self.dir, p) for p in v] for k, v in entry["runs"].items()}
         self.txmap = IdMap("tx", runs["tx"], self.seg.tx_keys, counts["txs"])
         self.addrmap = IdMap("addr", runs["addr"], self.seg.addr_keys, counts["addresses"])
         tables = [

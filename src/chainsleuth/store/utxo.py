@@ -146,7 +146,7 @@ def build_unit(batch: ChainBatch, seg: Segments, txmap: IdMap, addrmap: IdMap) -
         "out_value": outputs["value"].to_numpy(),
         "out_addr": out_addr,
     }
-    arrays["txkeys.data"], arrays["txkeys.off"] = txmap.keys.pieces[-1]
+    arrays["txkeys.data"], arrays["txkeys.off"] = txmap.keys.piece(-1)
     arrays["addrkeys.data"], arrays["addrkeys.off"] = flat_or_empty(new_keys)
     seg.add(base, arrays, keys=False)
     in_counts = txs["input_count"].to_numpy().astype(np.int64)
@@ -181,7 +181,7 @@ def seg_end(seg: Segments) -> int:
     """Number of outputs held by ``seg`` (the next global output index)."""
     if not seg.out_value.bases:
         return 0
-    return seg.out_value.bases[-1] + len(seg.out_value.pieces[-1])
+    return seg.out_value.bases[-1] + len(seg.out_value.piece(-1))
 
 
 def _assign_addresses(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -139,14 +140,19 @@ class ChainStore:
             raise NotFound(f"chain {chain!r} is empty")
         return e["family"], e["network"]
 
+    @cached_property
+    def _files(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB for reads of named partitions: no catalog to open."""
+        return duckdb.connect()
+
     def block(self, chain: str, height_or_hash: int | str) -> BlockInfo:
         family, _ = self._family(chain)
-        with self.connect() as con:
+        with self._files.cursor() as con:
             return query.block(con, self._lookup(chain), chain, family, height_or_hash)
 
     def transaction(self, chain: str, txid_hex: str) -> TransactionInfo | AccountTransactionInfo:
         family, network = self._family(chain)
-        with self.connect() as con:
+        with self._files.cursor() as con:
             if family == "utxo":
                 return query.transaction(con, self._lookup(chain), chain, network, txid_hex)
             return query.account_transaction(con, self._lookup(chain), chain, txid_hex)
@@ -157,11 +163,12 @@ class ChainStore:
         """Totals and recent transactions of an address (text, or raw address key bytes)."""
         family, network = self._family(chain)
         lk = self._lookup(chain)
-        with self.connect() as con:
-            if family == "utxo":
+        if family == "utxo":
+            with self._files.cursor() as con:
                 return query.utxo_address(
                     con, lk, chain, network, address, limit=limit, offset=offset
                 )
+        with self.connect() as con:
             return query.account_address(con, lk, chain, address, limit=limit, offset=offset)
 
     def address_labels(self, chain: str, addr_ids: Iterable[int]) -> dict[int, str]:

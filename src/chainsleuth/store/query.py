@@ -69,10 +69,14 @@ def _hash(text: str, what: str) -> bytes:
 def block(con: Con, lk: Lookup, chain: str, family: str, ref: int | str) -> BlockInfo:
     num = "height" if family == "utxo" else "number"
     prev = "prev_hash" if family == "utxo" else "parent_hash"
+    value: int | bytes
     if isinstance(ref, int):
-        rows = _rows(con, f"SELECT * FROM {chain}_blocks WHERE {num} = ?", [ref])
+        held = [x for x in lk.entry["batches"] if x["min_height"] <= ref <= x["max_height"]]
+        where, value = f"{num} = $v", ref
     else:
-        rows = _rows(con, f"SELECT * FROM {chain}_blocks WHERE hash = ?", [_hash(ref, "block")])
+        held, where, value = lk.entry["batches"], "hash = $v", _hash(ref, "block")
+    sql = f"SELECT * FROM read_parquet($f) WHERE {where}"
+    rows = _rows(con, sql, {"f": lk.files("blocks", held), "v": value}) if held else []
     if not rows:
         raise NotFound(f"chain {chain!r}: no block {ref}")
     b = rows[0]

@@ -11,11 +11,12 @@ chainwork of any chain.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
 from chainsleuth.chain.readers import _blockparse
-from chainsleuth.chain.readers._blockparse import HEADER, SCRATCH, _dsha, _kernel, _le, block_work
+from chainsleuth.chain.readers._blockparse import HEADER, SCRATCH, _dsha, _kernel, block_work
 from chainsleuth.numba_cache import drop_stale
 
 drop_stale(__file__, _blockparse.__file__)
@@ -27,23 +28,32 @@ LIMBS = 10  # 32-bit limbs of a chainwork, most significant first
 F_OK, F_MAGIC, F_SIZE = range(3)  # frames(): how the walk ended
 
 
+@numba.njit(cache=True, inline="always")
+def _lex(buf: U8, key: U8, pos: int, width: int) -> np.uint64:
+    """Little-endian integer at ``pos`` of a file whose byte ``i`` is XORed with ``key[i % 8]``."""
+    v = np.uint64(0)
+    for k in range(width):
+        v |= np.uint64(buf[pos + k] ^ key[(pos + k) & 7]) << np.uint64(8 * k)
+    return v
+
+
 @_kernel()
-def _walk_frames(buf: U8, magic: int, offsets: I64, sizes: I64, state: I64) -> int:
+def _walk_frames(buf: U8, key: U8, magic: int, offsets: I64, sizes: I64, state: I64) -> int:
     """Fill ``offsets``/``sizes`` (as far as they go) with each record's block; return the
     record count. ``state`` gets how the walk ended and the byte offset of a bad record.
 
     A record without the magic ends the walk: quietly if only zeros are left (Core's
-    preallocated tail), else as a magic error.
+    preallocated tail), else as a magic error. ``key``: see :func:`frames`.
     """
     pos, end, n = 0, buf.shape[0], 0
     while pos < end:
-        if pos + 4 > end or _le(buf, pos, 4) != np.uint64(magic):
+        if pos + 4 > end or _lex(buf, key, pos, 4) != np.uint64(magic):
             for k in range(pos, end):
-                if buf[k] != 0:
+                if buf[k] ^ key[k & 7] != 0:
                     state[0], state[1] = F_MAGIC, pos
                     return n
             return n
-        size = int(np.int64(_le(buf, pos + 4, 4))) if pos + 8 <= end else 0
+        size = int(np.int64(_lex(buf, key, pos + 4, 4))) if pos + 8 <= end else 0
         if pos + 8 > end or pos + 8 + size > end:
             state[0], state[1] = F_SIZE, pos
             return n
@@ -54,18 +64,31 @@ def _walk_frames(buf: U8, magic: int, offsets: I64, sizes: I64, state: I64) -> i
     return n
 
 
-def frames(buf: U8, magic: bytes) -> tuple[I64, I64, int, int]:
+def frames(buf: U8, key: U8, magic: bytes) -> tuple[I64, I64, int, int]:
     """(offsets, sizes) of the blocks of a blk-framed buffer, then how the walk ended
-    (``F_OK``, ``F_MAGIC`` or ``F_SIZE``) and the byte offset of the bad record."""
+    (``F_OK``, ``F_MAGIC`` or ``F_SIZE``) and the byte offset of the bad record.
+
+    ``key`` (8 bytes) is the file's obfuscation key (Bitcoin Core 28+ ``xor.dat``): byte
+    ``i`` of the file is XORed with ``key[i % 8]``; zeros for a plain file.
+    """
     value = int.from_bytes(magic, "little")
     cap = len(buf) // (8 + HEADER) + 1  # enough unless blocks are shorter than a header
     while True:
         offsets, sizes = np.empty(cap, np.int64), np.empty(cap, np.int64)
         state = np.zeros(2, np.int64)
-        n = _walk_frames(buf, value, offsets, sizes, state)
+        n = _walk_frames(buf, key, value, offsets, sizes, state)
         if n <= cap:
             return offsets[:n], sizes[:n], int(state[0]), int(state[1])
         cap = n
+
+
+@_kernel()
+def header_rows(buf: U8, key: U8, starts: I64, out: U8) -> None:
+    """The 80-byte rows ``buf[starts[i]:]`` into ``out`` (n, 80), XORed with ``key``."""
+    for i in range(starts.shape[0]):
+        src = np.uint64(starts[i])
+        for k in range(np.uint64(HEADER)):
+            out[i, k] = buf[src + k] ^ key[(src + k) & np.uint64(7)]
 
 
 @_kernel()
@@ -82,13 +105,14 @@ def headers(rows: U8) -> U8:
 
 
 @_kernel()
-def copy_blocks(buf: U8, starts: I64, sizes: I64, dst: I64, out: U8) -> None:
-    """Copy ``buf[starts[i]:starts[i]+sizes[i]]`` to ``out[dst[i]:]`` (unsigned indices:
-    no wraparound checks)."""
+def copy_blocks(buf: U8, key: U8, starts: I64, sizes: I64, dst: I64, out: U8) -> None:
+    """Copy ``buf[starts[i]:starts[i]+sizes[i]]`` to ``out[dst[i]:]``, XORed with ``key``
+    (see :func:`frames`; unsigned indices: no wraparound checks)."""
+    seven = np.uint64(7)
     for i in range(starts.shape[0]):
         src, at = np.uint64(starts[i]), np.uint64(dst[i])
         for k in range(np.uint64(sizes[i])):
-            out[at + k] = buf[src + k]
+            out[at + k] = buf[src + k] ^ key[(src + k) & seven]
 
 
 def _parents(hashes: U8, prevs: U8) -> tuple[I64, npt.NDArray[np.bool_]]:

@@ -38,13 +38,14 @@ import numpy as np
 import numpy.typing as npt
 
 from chainsleuth.chain.batch import ChainBatch
-from chainsleuth.chain.readers._blockparse import HEADER, BlockFault, coinbase_script, fixed
+from chainsleuth.chain.readers._blockparse import HEADER, BlockFault, coinbase_script
 from chainsleuth.chain.readers._blockscan import (
     F_MAGIC,
     F_SIZE,
     branches,
     copy_blocks,
     frames,
+    header_rows,
     headers,
 )
 from chainsleuth.chain.readers._blocktables import parse_blocks
@@ -63,6 +64,44 @@ MAGICS = {
 _NETWORK_OF = {magic: name for name, magic in reversed(MAGICS.items())}
 
 Data = bytes | mmap.mmap
+XOR_FILE = "xor.dat"  # Bitcoin Core 28+: the obfuscation key of the blk files beside it
+
+
+@dataclass(frozen=True)
+class _File:
+    """A source file's bytes (decompressed or memory-mapped) and its XOR key (8 bytes)."""
+
+    data: Data
+    key: npt.NDArray[np.uint8]
+
+    @property
+    def keyed(self) -> bool:
+        return bool(self.key.any())
+
+    def plain(self, start: int, end: int) -> npt.NDArray[np.uint8]:
+        """Bytes ``start:end`` with the key undone: a view of a plain file, else a copy."""
+        raw = np.frombuffer(self.data, np.uint8)[start:end]
+        if not self.keyed:
+            return raw
+        return raw ^ self.key[np.arange(start, start + len(raw)) % 8]
+
+
+def xor_key(path: Path) -> npt.NDArray[np.uint8]:
+    """The key Bitcoin Core (28 and later) XORs its blk files with, from ``xor.dat`` in the
+    same folder: byte ``i`` of a file is stored XORed with ``key[i % 8]``. Zeros (no
+    obfuscation) when there is no such file, as for nodes set up before 28.
+    """
+    key_path = path.parent / XOR_FILE
+    if not key_path.is_file():
+        return np.zeros(8, np.uint8)
+    raw = key_path.read_bytes()
+    if len(raw) != 8:
+        raise MalformedRecord(
+            path=key_path, record="file", field="key", reason=f"expected 8 bytes, found {len(raw)}"
+        )
+    return np.frombuffer(raw, np.uint8).copy()
+
+
 I64 = npt.NDArray[np.int64]
 
 
@@ -138,26 +177,27 @@ def _close_map(mapped: mmap.mmap) -> None:
 
 
 @contextmanager
-def _open_sources(paths: Sequence[Path] | Path) -> Iterator[dict[Path, Data]]:
+def _open_sources(paths: Sequence[Path] | Path) -> Iterator[dict[Path, _File]]:
     files = [paths] if isinstance(paths, Path) else list(paths)
     with ExitStack() as stack:
-        yield {Path(p): _load(Path(p), stack) for p in files}
+        yield {Path(p): _File(_load(Path(p), stack), xor_key(Path(p))) for p in files}
 
 
-def _frames(path: Path, data: Data, magic: bytes) -> tuple[I64, I64]:
+def _frames(path: Path, file: _File, magic: bytes) -> tuple[I64, I64]:
     """Offsets and sizes of the blocks in a file: blk framing, or one bare block."""
-    if bytes(data[:4]) not in _NETWORK_OF:
+    data = file.data
+    if file.plain(0, 4).tobytes() not in _NETWORK_OF:
         return np.zeros(1, np.int64), np.array([len(data)], np.int64)
-    offsets, sizes, how, pos = frames(np.frombuffer(data, np.uint8), magic)
+    offsets, sizes, how, pos = frames(np.frombuffer(data, np.uint8), file.key, magic)
     if how == F_MAGIC:
-        seen = bytes(data[pos : pos + 4])
+        seen = file.plain(pos, pos + 4).tobytes()
         raise MalformedRecord(
             path=path, record=f"byte offset {pos}", field="magic",
             reason=f"expected network magic {magic.hex()}, found {seen.hex()} "
             f"({_NETWORK_OF.get(seen, 'unknown')})",
         )  # fmt: skip
     if how == F_SIZE:
-        size = int.from_bytes(bytes(data[pos + 4 : pos + 8]), "little")
+        size = int.from_bytes(file.plain(pos + 4, pos + 8).tobytes(), "little")
         raise MalformedRecord(
             path=path, record=f"byte offset {pos}", field="size",
             reason=f"block size {size} runs past the end of the file ({len(data) - pos - 8} left)",
@@ -193,11 +233,11 @@ def _bip34_height(script: bytes) -> int | None:
     return int.from_bytes(script[1 : 1 + op], "little")
 
 
-def _root_height(loc: BlockLocation, genesis: bool, data: Data) -> int | None:
+def _root_height(loc: BlockLocation, genesis: bool, file: _File) -> int | None:
     """0 for genesis, else the BIP34 height in the coinbase, else None."""
     if genesis:
         return 0
-    block = np.frombuffer(data, np.uint8, loc.size, loc.offset)  # a view: no copy
+    block = file.plain(loc.offset, loc.offset + loc.size)  # a view of a plain file
     if int.from_bytes(block[:4].tobytes(), "little", signed=True) < 2:
         return None
     try:
@@ -245,12 +285,12 @@ def _joined(parts: list[I64]) -> I64:
 
 
 def _scan(
-    sources: dict[Path, Data], magic: bytes, start_height: int | None
+    sources: dict[Path, _File], magic: bytes, start_height: int | None
 ) -> tuple[_Blocks, list[tuple[int, I64]]]:
     """Pass 1: the blocks and the placed branches (first height, block indices)."""
     files, offsets, sizes, rows = [], [], [], []
-    for k, (path, data) in enumerate(sources.items()):
-        offs, lens = _frames(path, data, magic)
+    for k, (path, file) in enumerate(sources.items()):
+        offs, lens = _frames(path, file, magic)
         short = np.flatnonzero(lens < HEADER)
         if short.size:
             b = int(short[0])
@@ -259,7 +299,7 @@ def _scan(
                 reason=f"block of {lens[b]} bytes is shorter than a header (truncated)",
             )  # fmt: skip
         head = np.empty((len(offs), HEADER), np.uint8)
-        fixed(np.frombuffer(data, np.uint8), offs, head)
+        header_rows(np.frombuffer(file.data, np.uint8), file.key, offs, head)
         files.append(np.full(len(offs), k, np.int64))
         offsets.append(offs)
         sizes.append(lens)
@@ -309,12 +349,13 @@ def scan_raw_blocks(
 
 
 def _parse_batch(
-    sources: dict[Path, Data], blocks: _Blocks, chain: I64, heights: npt.NDArray[np.int32]
+    sources: dict[Path, _File], blocks: _Blocks, chain: I64, heights: npt.NDArray[np.int32]
 ) -> ChainBatch:
     """Parse the blocks ``chain`` (indices into ``blocks``) at ``heights``."""
     sizes, files = blocks.sizes[chain], blocks.file[chain]
-    if (files == files[0]).all():  # parse in place: no copy of the blocks
-        buf = np.frombuffer(sources[blocks.paths[files[0]]], np.uint8)
+    first = sources[blocks.paths[files[0]]]
+    if (files == files[0]).all() and not first.keyed:  # parse in place: no copy of the blocks
+        buf = np.frombuffer(first.data, np.uint8)
         starts = blocks.offsets[chain]
     else:
         starts = np.cumsum(sizes) - sizes
@@ -322,8 +363,9 @@ def _parse_batch(
         offsets = blocks.offsets[chain]
         for f in np.unique(files).tolist():  # the batch's blocks, file by file
             mine = files == f
-            data = np.frombuffer(sources[blocks.paths[f]], np.uint8)
-            copy_blocks(data, offsets[mine], sizes[mine], starts[mine], buf)
+            file = sources[blocks.paths[f]]
+            data = np.frombuffer(file.data, np.uint8)
+            copy_blocks(data, file.key, offsets[mine], sizes[mine], starts[mine], buf)
             del data  # no view of a memory-mapped file may outlive it
     error: MalformedRecord | None = None
     try:

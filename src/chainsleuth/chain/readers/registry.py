@@ -10,10 +10,14 @@ import bz2
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from chainsleuth.chain.batch import ChainBatch, Family
 from chainsleuth.chain.readers.bitcoin_etl import read_bitcoin_etl
@@ -24,7 +28,7 @@ from chainsleuth.chain.readers.bitcoind_rpc import (
 )
 from chainsleuth.chain.readers.ethereum_etl import read_ethereum_etl
 from chainsleuth.chain.readers.ethereum_rpc import EthRpcClient, read_eth_rpc, read_eth_rpc_files
-from chainsleuth.chain.readers.rawblock import read_raw_blocks
+from chainsleuth.chain.readers.rawblock import XOR_FILE, read_raw_blocks, xor_key
 from chainsleuth.errors import Invalid
 
 Reader = Callable[..., Iterator[ChainBatch]]
@@ -83,7 +87,10 @@ FORMATS: dict[str, SourceFormat] = {
 }
 
 # Files that sit beside chain data but are not chain data.
-_IGNORED_NAMES = {"SOURCE.md", "SHA256SUMS", "README.md", "LICENSE"}
+# xor.dat is the key of Bitcoin Core's blk files, not data; rev*.dat (undo data, framed as
+# blk files are) are told apart by content too, but need not be read to skip them
+_IGNORED_NAMES = {"SOURCE.md", "SHA256SUMS", "README.md", "LICENSE", XOR_FILE}
+_UNDO_FILE = re.compile(r"rev\d+\.dat")
 _IGNORED_RPC = (
     "getblockhash",
     "getrawtransaction",
@@ -161,6 +168,17 @@ def _looks_like_block_header(head: bytes) -> bool:
     return int.from_bytes(digest, "little") <= target
 
 
+def _raw_blocks(head: bytes) -> bool:
+    """blk framing around a block header, or a bare block."""
+    framed = head[:4] in _BLK_MAGICS and _looks_like_block_header(head[8:])
+    return framed or _looks_like_block_header(head)
+
+
+def _unxor(head: bytes, key: npt.NDArray[np.uint8]) -> bytes:
+    raw = np.frombuffer(head, np.uint8)
+    return (raw ^ key[np.arange(len(raw)) % 8]).tobytes()
+
+
 def _is_text(head: bytes) -> bool:
     try:
         head.decode("utf-8")
@@ -193,6 +211,8 @@ def detect_format(path: Path) -> str | None:
     name = path.name
     if name in _IGNORED_NAMES or name.endswith(".md") or path.stat().st_size == 0:
         return None
+    if _UNDO_FILE.fullmatch(name):
+        return None
     if any(m in name for m in _IGNORED_RPC) or "_latest_" in name or "_pending_" in name:
         return None  # not chain data, or a chain-tip probe rather than a fixed block
     if "getblock_" in name:
@@ -200,7 +220,7 @@ def detect_format(path: Path) -> str | None:
     if any(m in name for m in _ETH_RPC_METHODS):
         return "eth-rpc"
     head = _head(path)
-    if head[:4] in _BLK_MAGICS or _looks_like_block_header(head):
+    if _raw_blocks(head) or _raw_blocks(_unxor(head, xor_key(path))):
         return "raw-blocks"
     keys = _keys_of(head, path)
     if keys & _BTC_ETL_KEYS:

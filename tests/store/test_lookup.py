@@ -62,7 +62,11 @@ def test_same_answers_with_current_stale_and_no_index(tmp_path: Path) -> None:
     assert [o["spent_by"] for o in t1["outputs"]] == [txid("t2").hex()] * 2 + [None]
     key1 = bytes([p2pkh(1)[0]]) + p2pkh(1)[1]
     first = plain[key1.hex()][0]
-    assert (first["received"], first["sent"], first["tx_count"]) == (5000 + 3000 + 8000, 5000 + 3000, 4)
+    assert (first["received"], first["sent"], first["tx_count"]) == (
+        5000 + 3000 + 8000,
+        5000 + 3000,
+        4,
+    )
     assert [t["txid"] for t in first["txs"]] == [txid("t4").hex(), txid("t2").hex()]
 
 
@@ -74,7 +78,7 @@ def test_late_resolution_after_the_index(tmp_path: Path) -> None:
     names = NAMES[:7]
     assert _everything(gap, names) == _everything(plain, names)
     t2 = _everything(gap, ["t2"])["t2"]
-    assert t2["fee"] == 200 and [i["address"] for i in t2["inputs"]][0] is not None
+    assert t2["fee"] == 200 and t2["inputs"][0]["address"] is not None
 
 
 def test_reorg_after_the_index(tmp_path: Path) -> None:

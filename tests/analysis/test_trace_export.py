@@ -8,7 +8,14 @@ from pathlib import Path
 
 import networkx as nx
 
-from chainsleuth.analysis import Start, export, trace, trace_graph, utxo_graph_from_rows
+from chainsleuth.analysis import (
+    Start,
+    account_graph_from_rows,
+    export,
+    trace,
+    trace_graph,
+    utxo_graph_from_rows,
+)
 from chainsleuth.analysis.graph import UtxoGraph
 
 
@@ -65,3 +72,26 @@ def test_csv_and_json(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "t.json").read_text())
     assert doc["trace"]["ended"] == {"unspent": 45, "fee": 0}
     assert doc["trace"]["by_address"][0] == {"id": 1, "received": 15, "held": 0, "first_hop": 0}
+
+
+def test_exact_account_trace_keeps_every_digit(tmp_path: Path) -> None:
+    big = 10**24 + 1  # beyond 2**63: GraphML long cannot hold it
+    g = account_graph_from_rows(
+        [
+            {"src": 0, "dst": 1, "value": big},
+            {"src": 1, "dst": 2, "value": 12_345},
+            {"src": 1, "dst": 3, "value": big - 12_345},
+        ]
+    )
+    tr = trace(g, start=Start.transfer(0), model="fifo", exact=True)
+    export(tr, tmp_path / "t.json")
+    doc = json.loads((tmp_path / "t.json").read_text())
+    assert doc["trace"]["start_taint"] == str(big) and doc["trace"]["exact"] is True
+    assert [e["taint"] for e in doc["edges"]] == [str(big), 12_345, str(big - 12_345)]
+    export(tr, tmp_path / "csv")
+    with (tmp_path / "csv" / "edges.csv").open() as fh:
+        assert [r["value"] for r in csv.DictReader(fh)] == [str(big), "12345", str(big - 12_345)]
+    export(tr, tmp_path / "t.graphml")
+    back = nx.read_graphml(tmp_path / "t.graphml")
+    assert back.nodes["addr:1"]["taint"] == str(big)  # a string key: every digit kept
+    assert back.edges["addr:1", "addr:2"]["taint"] == "12345"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,33 @@ def test_account_trace_errors_are_one_line(eth_store: Path) -> None:
     assert result.exit_code == 1 and "not stored" in result.stderr
     wrong = CliRunner().invoke(trace_app, ["utxo", "abc", "--store", str(eth_store)])
     assert wrong.exit_code == 1 and "utxo chain" in wrong.stderr
+
+
+ETH_TX = "0xa306d2e8b231e4f9e9375848c32da2f9dd14bbd23792fd4bbdb12c673a1f6b99"
+ETH_WEI = 1_670_681_327_958_880_880  # above 2**53: float64 would say ...880_768
+
+
+def test_exact_ether_amounts_are_exact_strings(eth_store: Path, tmp_path: Path) -> None:
+    flt = run_json(trace_app, eth_store, "account", ETH_TX, "--model", "fifo")
+    assert flt["exact"] is False and flt["start_taint"] == float(ETH_WEI)
+    out = tmp_path / "trace.json"
+    r = run_json(trace_app, eth_store, "account", ETH_TX, "--model", "fifo", "--exact",
+                 "--export", str(out))  # fmt: skip
+    assert r["exact"] is True and r["start_taint"] == str(ETH_WEI)
+    assert r["items"][0]["taint"] == r["items"][0]["value"] == str(ETH_WEI)
+    (row,) = [x for x in r["by_address"] if x["first_hop"] == 0]
+    assert row["received"] == str(ETH_WEI)
+    assert json.loads(out.read_text())["trace"]["ended"]["held"] == str(ETH_WEI)
+    receiver = r["addresses"][str(row["id"])]
+    big = str(10**24 + 1)  # more than the address holds: the data's balance is raised to it
+    back = run_json(trace_app, eth_store, "account", receiver, "--amount", big, "--exact",
+                    "--backward", "--model", "haircut")  # fmt: skip
+    assert back["start_taint"] == big and back["ended"]["held"] == big
+
+
+def test_exact_amount_must_be_whole(eth_store: Path) -> None:
+    args = ["account", ETH_TX, "--exact", "--amount", "1.5", "--store", str(eth_store)]
+    result = CliRunner().invoke(trace_app, args)
+    assert result.exit_code == 1 and "whole number of base units" in result.stderr
+    result = CliRunner().invoke(trace_app, [*args[:3], "--amount", "lots"])
+    assert result.exit_code == 2

@@ -1,7 +1,17 @@
 """Taint tracing on account chains: one asset replayed as pools (TRACING.md).
 
-Values are float64 in the asset's base unit: amounts agree with exact arithmetic to a
-relative ``1e-9`` of the start taint (conservation is checked with that tolerance).
+Two arithmetics, the same rules:
+
+- float64 (default; the numba kernel ``_taint_account_kernels``): amounts in the asset's
+  base unit, exact to 2**53 units, within a relative ``1e-9`` beyond (1 ETH is 10**18
+  wei, so figures in wei can be off by hundreds of wei per transfer);
+- ``exact=True`` (``_taint_account_exact``, Python ints over the edges the taint
+  reaches): every amount is an integer read from the exact edge values, and conservation
+  holds to the unit. Haircut then carries ``floor(v * taint(A) / balance(A))`` and the
+  fraction stays in A's pool: each share within one unit, none above. An edge beyond
+  2**128 units (flagged ``edge_overflow``) that the trace would read is refused
+  (``Invalid`` naming it), never rounded.
+
 Conventions TRACING.md leaves open:
 
 - Start: one transfer (its receiver holds all its units as taint, hop 0), or an address
@@ -36,13 +46,21 @@ poison have no order). Items are the transfers the traced value passed through; 
 address, ``received`` is the traced value that passed through it and ``held`` what it
 already held when the data begins (its origin). Reward edges (sender NO_ID) end as
 ``ended["origin"]``. Conservation: start = Σ held + Σ origin + Σ stopped.
+
+Per address (both directions, in replay order): held = opening + received − sent, the
+opening taint being zero (the start amount counts as received by the start address) and
+sent the taint of the items the address pays out, stopped ones included, the start
+transfer excluded.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
+from chainsleuth.analysis import _taint_account_exact as ex
 from chainsleuth.analysis import _taint_account_kernels as k
 from chainsleuth.analysis._taint_utxo_kernels import ORIGIN, UNSPENT
 from chainsleuth.analysis.graph import NO_ID, AccountGraph
@@ -99,78 +117,96 @@ def _options(g: AccountGraph, s: Settings) -> tuple[object, ...]:
     )
 
 
+def _begin(
+    g: AccountGraph, *, token: np.int64, back: bool, transfer: int | None, address: int | None,
+    at: int,
+) -> tuple[int, int]:  # fmt: skip
+    """The address the start taint sits at and the replay position it starts from."""
+    if transfer is not None:
+        if not 0 <= transfer < g.n_edges or g.edge_token[transfer] != token:
+            raise Invalid(f"transfer {transfer} is not a transfer of the asset traced")
+        holder = g.edge_src[transfer] if back else g.edge_dst[transfer]
+        if holder == NO_ID:
+            raise Invalid(f"transfer {transfer} has no {'sender' if back else 'receiver'}")
+        return int(holder), g.n_edges - transfer if back else transfer + 1
+    if address is not None:
+        if not 0 <= address < g.n_addresses or not 0 <= at <= g.n_edges:
+            raise Invalid(f"address {address} before edge {at} is not in the graph")
+        return address, g.n_edges - at if back else at
+    raise Invalid("an account trace starts at a transfer or an address")
+
+
 def trace_account(
     g: AccountGraph, s: Settings, *, transfer: int | None = None,
-    address: int | None = None, amount: float | None = None, at: int = 0,
+    address: int | None = None, amount: float | None = None, at: int = 0, exact: bool = False,
 ) -> Trace:  # fmt: skip
     """Trace one asset from a ``transfer`` or from ``amount`` units at ``address``
-    (``None``: its whole balance before edge ``at``)."""
+    (``None``: its whole balance before edge ``at``); ``exact``: in Python ints
+    (:mod:`._taint_account_exact`), ``amount`` then a whole number of units."""
     if s.model == "tiho":
         raise Invalid("account chains trace with poison, haircut, fifo or lifo, not tiho")
     token = np.int64(NO_ID if s.token is None else s.token)
     back = s.direction == "backward"
-    arrays, st = (_reversed(g, token) if back else _arrays(g)), k.new_state()
+    holder, at = _begin(g, token=token, back=back, transfer=transfer, address=address, at=at)
+    if exact:
+        rp, start = ex.replay(g, s, holder, at, transfer=transfer, amount=amount)
+        return _result(g, s, rp.held(), rp.item_arrays(), start, exact=True)
+    arrays = _reversed(g, token) if back else _arrays(g)
     first = np.zeros((0, 4))
     if transfer is not None:
-        if not 0 <= transfer < g.n_edges or g.edge_token[transfer] != token:
-            raise Invalid(f"transfer {transfer} is not a transfer of the asset traced")
         amount = float(g.edge_value[transfer])
-        holder = g.edge_src[transfer] if back else g.edge_dst[transfer]
-        if holder == NO_ID:
-            raise Invalid(f"transfer {transfer} has no {'sender' if back else 'receiver'}")
-        at = g.n_edges - transfer if back else transfer + 1
-        st = k.seed(st, int(holder), amount, at, arrays, token)
         first = np.array([[transfer, amount, 0, 0]], np.float64)
-    elif address is not None:
-        if not 0 <= address < g.n_addresses or not 0 <= at <= g.n_edges:
-            raise Invalid(f"address {address} before edge {at} is not in the graph")
-        at = g.n_edges - at if back else at
-        if amount is None:
-            amount = k.opening(address, at, arrays, token)
-        st = k.seed(st, address, float(amount), at, arrays, token)
-    else:
-        raise Invalid("an account trace starts at a transfer or an address")
+    elif amount is None:
+        amount = k.opening(holder, at, arrays, token)
+    st = k.seed(k.new_state(), holder, float(amount), at, arrays, token)
     st, items = k.replay(st, at, arrays, _options(g, s))
     if back:
         items[:, 0] = g.n_edges - 1 - items[:, 0]
-    return _result(g, s, st, np.concatenate((first, items)), float(amount))
+    items = np.concatenate((first, items))
+    cols = (items[:, 0].astype(np.int64), items[:, 1], items[:, 2], items[:, 3].astype(np.uint8))
+    pools = k.held(st, np.int64(MODELS.index(s.model)))
+    return _result(g, s, pools, cols, float(amount), exact=False)
 
 
 def _result(
     g: AccountGraph,
     s: Settings,
-    st: tuple[object, ...],
-    items: npt.NDArray[np.float64],
-    start: float,
+    pools: tuple[npt.NDArray[Any], ...],
+    items: tuple[npt.NDArray[Any], ...],
+    start: int | float,
+    *,
+    exact: bool,
 ) -> Trace:
-    addr, held, received, hop = k.held(st, np.int64(MODELS.index(s.model)))
-    addr = addr.astype(np.uint32)
+    """The :class:`Trace` from the pools (address, held, received, hop) and the items
+    (edge, taint, hop, status); ``exact``: amounts are Python ints."""
+    num = int if exact else float
+    addr, held, received, hop = pools
     by_addr, by_cl, by_cat, _ = summaries(
-        addr, received, held, hop.astype(np.int64), clusters=s.clusters, categories=s.categories
-    )
-    edge = items[:, 0].astype(np.int64)
-    status = items[:, 3].astype(np.uint8)
-    taint = items[:, 1]
+        addr.astype(np.uint32), received, held, hop.astype(np.int64),
+        clusters=s.clusters, categories=s.categories,
+    )  # fmt: skip
+    edge, taint, item_hop, status = items
     _, _, _, item_cluster = summaries(
-        g.edge_dst[edge], taint, taint, items[:, 2], clusters=s.clusters, categories=None
+        g.edge_dst[edge], taint, taint, item_hop, clusters=s.clusters, categories=None
     )
-    ended: dict[str, int | float] = {"held": float(held.sum())}
+    ended: dict[str, int | float] = {"held": num(held.sum())}
     ended.update(
         {
-            STATUS_NAMES[c]: float(taint[status == c].sum())
+            STATUS_NAMES[c]: num(taint[status == c].sum())
             for c in (UNSPENT, 2, 3, 4, 5, ORIGIN)
             if (status == c).any()
         }
     )
     none = np.zeros(0, np.int64)
+    value = ex.edge_values(g, edge) if exact else g.edge_value[edge]
     return Trace(
         family="account", model=s.model, direction=s.direction,
         level="address" if s.clusters is None else "cluster", fee_mode=s.fee_mode,
         max_hops=s.max_hops, dust=s.dust, token=s.token, start_taint=start,
         item_ref=edge, item_tx=g.edge_tx[edge].astype(np.int64), item_src=g.edge_src[edge],
-        item_addr=g.edge_dst[edge], item_cluster=item_cluster, item_value=g.edge_value[edge],
-        item_taint=taint, item_hop=items[:, 2].astype(np.int32), item_status=status,
+        item_addr=g.edge_dst[edge], item_cluster=item_cluster, item_value=value,
+        item_taint=taint, item_hop=item_hop.astype(np.int32), item_status=status,
         item_next=np.full(len(edge), -1, np.int64), run_ptr=none, run_off=none, run_len=none,
         tx_id=none, tx_hop=np.zeros(0, np.int32), tx_taint_in=np.zeros(0), tx_fee_taint=np.zeros(0),
-        by_address=by_addr, by_cluster=by_cl, by_category=by_cat, ended=ended,
+        by_address=by_addr, by_cluster=by_cl, by_category=by_cat, ended=ended, exact=exact,
     )  # fmt: skip

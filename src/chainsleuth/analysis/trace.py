@@ -9,7 +9,7 @@ TIHO (Tironsakkul et al., 2019).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +44,7 @@ class Start:
         return cls("tx", tuple(txs))
 
     @classmethod
-    def address(cls, addr: int, amount: float | None = None, *, at: int = 0) -> Start:
+    def address(cls, addr: int, amount: int | float | None = None, *, at: int = 0) -> Start:
         return cls("address", (addr,), amount, at)
 
     @classmethod
@@ -99,6 +99,7 @@ def trace(
     categories: npt.NDArray[np.uint16] | None = None,
     stop_categories: Iterable[int] = (),
     token: int | None = None,
+    exact: bool = False,
 ) -> Trace:
     """Follow tainted value through ``graph`` hop by hop.
 
@@ -113,6 +114,9 @@ def trace(
     clusters : cluster id per address: hops and summaries count clusters.
     categories, stop_categories : category per address; taint stops at the listed ones.
     token : account chains: the asset traced (None: the native coin).
+    exact : account chains: every amount a Python int in base units, conserved to the
+        unit (slower; see :mod:`chainsleuth.analysis.taint_account`). ``start.amount`` is
+        then a whole number. UTXO traces are always exact.
     """
     _check(model, direction, fee_mode, max_hops, dust)
     settings = Settings(
@@ -121,10 +125,14 @@ def trace(
     )  # fmt: skip
     if isinstance(graph, UtxoGraph):
         rows, amounts = utxo_start(graph, start)
-        return trace_utxo(graph, rows, amounts, settings)
+        return replace(trace_utxo(graph, rows, amounts, settings), exact=True)
     if start.kind == "transfer":
-        return trace_account(graph, settings, transfer=start.ids[0])
+        return trace_account(graph, settings, transfer=start.ids[0], exact=exact)
     if start.kind == "address":
-        amount = None if start.amount is None else float(start.amount)
-        return trace_account(graph, settings, address=start.ids[0], amount=amount, at=start.at)
+        amount = start.amount
+        if amount is not None and not exact:
+            amount = float(amount)
+        return trace_account(
+            graph, settings, address=start.ids[0], amount=amount, at=start.at, exact=exact
+        )
     raise Invalid(f"an account trace cannot start at a {start.kind}")

@@ -4,6 +4,10 @@ Nodes: ``tx:<id>``, ``out:<row>`` (UTXO coins), ``addr:<id>`` or ``cluster:<id>`
 cluster level). Edges: ``created`` (tx -> coin), ``spent`` (coin -> tx that carried its
 taint on), ``held_by`` (coin -> address/cluster); account traces: ``transfer`` edges
 between address (or cluster) nodes. Every edge has ``taint``, ``value`` and ``hop``.
+
+Exact traces keep every amount an exact integer: JSON writes integers beyond 2**53 as
+strings of their digits (as the CLI's ``--json``), CSV as digits, GraphML as ``long``
+while they fit 64 bits and as ``string`` keys of digits beyond.
 """
 
 from __future__ import annotations
@@ -14,12 +18,21 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from chainsleuth.analysis.trace_result import STATUS_NAMES, Trace
 from chainsleuth.atomic import atomic_path
 
 Row = dict[str, Any]
 _NODE_KEYS = ("id", "kind", "ref", "hop", "taint", "status")
 _EDGE_KEYS = ("source", "target", "kind", "taint", "value", "hop")
+_SAFE = 2**53  # integers a JSON reader keeps exactly as numbers
+_LONG = 2**63  # GraphML ``long`` is 64-bit signed
+
+
+def _py(x: Any) -> Any:
+    """A NumPy scalar as its Python value; Python ints (exact traces) stay as they are."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def _holder(tr: Trace, i: int) -> str | None:
@@ -45,7 +58,7 @@ def trace_graph(tr: Trace) -> tuple[list[Row], list[Row]]:
     for t, h in zip(tr.tx_id.tolist(), tr.tx_hop.tolist(), strict=True):
         node(f"tx:{t}", h)
     for i in range(tr.n_items):
-        taint, value, hop = tr.item_taint[i].item(), tr.item_value[i].item(), int(tr.item_hop[i])
+        taint, value, hop = _py(tr.item_taint[i]), _py(tr.item_value[i]), int(tr.item_hop[i])
         amounts = (taint, value, hop)
         holder = _holder(tr, i)
         if holder:
@@ -76,12 +89,22 @@ def _edge(src: str, dst: str, kind: str, amounts: tuple[float, float, int]) -> R
     return {"source": src, "target": dst, "kind": kind, "taint": taint, "value": value, "hop": hop}
 
 
+def _jsonable(value: Any) -> Any:
+    """Integers beyond 2**53 as exact strings (DESIGN.md, Interfaces), recursively."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _SAFE:
+        return str(value)
+    return value
+
+
 def write_json(tr: Trace, path: Path) -> None:
     nodes, edges = trace_graph(tr)
+    doc = _jsonable({"trace": tr.to_json(), "nodes": nodes, "edges": edges})
     with atomic_path(path) as tmp:
-        tmp.write_text(
-            json.dumps({"trace": tr.to_json(), "nodes": nodes, "edges": edges}, indent=1)
-        )
+        tmp.write_text(json.dumps(doc, indent=1))
 
 
 def write_csv(tr: Trace, folder: Path) -> None:
@@ -97,7 +120,7 @@ def write_csv(tr: Trace, folder: Path) -> None:
 
 def _type(values: list[Any]) -> str:
     if all(isinstance(v, int) for v in values):
-        return "long"
+        return "long" if all(-_LONG <= v < _LONG for v in values) else "string"
     return "double" if all(isinstance(v, int | float) for v in values) else "string"
 
 

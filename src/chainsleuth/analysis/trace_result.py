@@ -68,6 +68,8 @@ class Trace:
     (UTXO): ``tx_id``, ``tx_hop``, ``tx_taint_in``, ``tx_fee_taint`` (backward: taint no
     input explains). ``ended`` maps where the value came to rest (``fee``, ``unspent`` or
     ``held``, a stop reason, ``origin``, ``unexplained``, ``overlap``) to its taint.
+    ``exact``: every amount is an integer in base units (always on UTXO chains; on
+    account chains with ``exact=True``, as Python ints in object arrays); else float64.
     """
 
     family: str
@@ -100,6 +102,7 @@ class Trace:
     by_cluster: Summary | None
     by_category: Summary | None
     ended: dict[str, int | float] = field(default_factory=dict)
+    exact: bool = False
 
     @property
     def n_items(self) -> int:

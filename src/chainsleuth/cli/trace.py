@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -79,12 +80,42 @@ def _units(value: float) -> str:
     return f"{round(value):,}"
 
 
+def _base_units(text: str) -> Decimal:
+    """An amount of base units as typed (``1e18``, ``1000000000000000000000001``), exactly."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{text!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise typer.BadParameter(f"{text!r} is not a non-negative number")
+    return value
+
+
+def _as_units(value: Decimal | None, *, exact: bool, name: str) -> int | float | None:
+    """Exact traces take whole base units (dust rounds up: whole taint >= dust iff >=
+    ceil(dust)); float traces take the nearest float64."""
+    if value is None or not exact:
+        return None if value is None else float(value)
+    if name == "dust":
+        return int(value.to_integral_value(ROUND_CEILING))
+    if value != value.to_integral_value():
+        raise Invalid(f"--{name} {value}: an exact trace takes a whole number of base units")
+    return int(value)
+
+
+UnitsOption = Annotated[
+    Decimal | None,
+    typer.Option(parser=_base_units, metavar="<units>", help="Taint only this much (base units)."),
+]
+
+
 def _trace_view(
     tr: Trace, names: dict[str, Any], money: Callable[[int], str] = btc
 ) -> RenderableType:
     head = kv_table(
         f"{tr.direction} {tr.model} trace",
         [("start taint", money(int(tr.start_taint))), ("hops", tr.max_hops)]
+        + [("amounts", "exact integers" if tr.exact else "float64 (1e-9 relative)")]
         + [(k, money(int(v))) for k, v in tr.ended.items()],
     )
     table = Table(title="taint per address", title_justify="left")
@@ -134,7 +165,12 @@ def trace_utxo(
 
 
 def _account_start(
-    store: ChainStore, chain: str, g: AccountGraph, ref: str, asset: int, amount: float | None
+    store: ChainStore,
+    chain: str,
+    g: AccountGraph,
+    ref: str,
+    asset: int,
+    amount: int | float | None,
 ) -> Start:
     """A transaction hash (its first transfer of the asset) or an address as a start set."""
     if len(ref.removeprefix("0x")) == 64:
@@ -154,9 +190,19 @@ def trace_account(
     ] = None,
     model: Annotated[Model, typer.Option(help="Taint model.")] = Model.haircut,
     hops: HopsOption = 6,
-    dust: Annotated[float, typer.Option(min=0, help="Stop transfers with less taint.")] = 0,
-    amount: Annotated[float | None, typer.Option(help="Taint only this much (base units).")] = None,
+    dust: Annotated[
+        Decimal,
+        typer.Option(parser=_base_units, metavar="<units>", help="Stop transfers with less taint."),
+    ] = Decimal(0),
+    amount: UnitsOption = None,
     backward: Annotated[bool, typer.Option(help="Where the value came from.")] = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Exact integers (wei, token units) conserved to the unit; slower than float64.",
+        ),
+    ] = False,
     export_to: ExportOption = None,
     chain: ChainOption = None,
     store: StoreOption = None,
@@ -169,12 +215,15 @@ def trace_account(
     asset = int(NO_ID) if token is None else target.address(info.name, token, limit=0).addr_id
     tr = trace(
         g,
-        start=_account_start(target, info.name, g, start, asset, amount),
+        start=_account_start(
+            target, info.name, g, start, asset, _as_units(amount, exact=exact, name="amount")
+        ),
         model=model.value,
         direction="backward" if backward else "forward",
         max_hops=hops,
-        dust=dust,
+        dust=_as_units(dust, exact=exact, name="dust") or 0,
         token=None if token is None else asset,
+        exact=exact,
     )
     if export_to is not None:
         export(tr, export_to)

@@ -12,6 +12,7 @@ from eth_utils.address import to_checksum_address
 from chainsleuth.chain.address import MAINNET, NETWORKS, address_text, parse_address
 from chainsleuth.chain.script import ScriptType
 from chainsleuth.errors import Invalid, NotFound
+from chainsleuth.store.account_history import address_edges, per_transaction, to_int, token_sums
 from chainsleuth.store.history import address_history, spent_by
 from chainsleuth.store.keys import NO_ID
 from chainsleuth.store.lookup import Lookup
@@ -273,38 +274,25 @@ def account_address(
     con: Con, lk: Lookup, chain: str, ref: str | bytes, *, limit: int, offset: int
 ) -> AddressInfo:
     raw = ref if isinstance(ref, bytes) else bytes.fromhex(ref.removeprefix("0x"))
-    found = lk.addr_id(raw)
-    if found is None:
+    a = lk.addr_id(raw)
+    if a is None:
         raise NotFound(f"chain {chain!r}: address {ref!r} not seen")
-    a = found
-    # ether moves by successful transactions and by internal/reward traces (a root trace
-    # repeats its transaction, so it is left out)
-    moves = f"""SELECT tx_id, block_number, from_id, to_id, value FROM {chain}_transactions
-            WHERE receipt_status IS DISTINCT FROM 0 AND (from_id = $a OR to_id = $a)
-        UNION ALL SELECT tx_id, block_number, from_id, to_id, value FROM {chain}_traces
-            WHERE status = 1 AND (transaction_hash IS NULL OR trace_address <> '')
-            AND (from_id = $a OR to_id = $a)"""
-    per_tx = f"""WITH e AS ({moves}),
-        tok AS (SELECT tx_id, block_number FROM {chain}_token_transfers
-            WHERE from_id = $a OR to_id = $a),
-        all_tx AS (SELECT tx_id, block_number FROM e UNION SELECT * FROM tok)
-        SELECT x.tx_id, max(x.block_number) AS height,
-            CAST(coalesce(sum(CASE WHEN e.to_id = $a THEN e.value END), 0) AS VARCHAR) AS recv,
-            CAST(coalesce(sum(CASE WHEN e.from_id = $a THEN e.value END), 0) AS VARCHAR) AS sent
-        FROM all_tx x LEFT JOIN e ON e.tx_id IS NOT DISTINCT FROM x.tx_id
-        GROUP BY x.tx_id"""
-    allrows = con.execute(
-        f"SELECT p.*, t.hash FROM ({per_tx}) p LEFT JOIN {chain}_transactions t "
-        "ON t.tx_id = p.tx_id ORDER BY height DESC, p.tx_id DESC",
-        {"a": a},
-    ).fetchall()
-    recv = sum(int(r[2]) for r in allrows)
-    sent = sum(int(r[3]) for r in allrows)
+    edges = address_edges(con, lk, a)
+    rows = per_transaction(edges)
+    page = slice(offset, offset + limit)
+    shown = rows.tx[page]
+    hashes = dict(zip(shown[shown >= 0].tolist(), lk.tx_keys(shown[shown >= 0]), strict=True))
     txs = [
-        AddressTx(r[4].hex() if r[4] else "", r[1], int(r[2]), int(r[3]))
-        for r in allrows[offset : offset + limit]
-    ]
-    heights = [r[1] for r in allrows]
+        AddressTx(hashes[t].hex() if t >= 0 else "", h, to_int(r), to_int(s))
+        for t, h, r, s in zip(
+            shown.tolist(), rows.height[page].tolist(), rows.received[page], rows.sent[page],
+            strict=True,
+        )
+    ]  # fmt: skip
+    recv, sent = to_int(rows.received.sum(axis=0)), to_int(rows.sent.sum(axis=0))
+    tokens = token_sums(edges)
+    ids = np.array(list(tokens), np.int64)
+    by_key = sorted(zip(lk.addr_keys(ids), ids.tolist(), strict=True))  # by contract address
     return AddressInfo(
         chain,
         str(to_checksum_address(raw)),
@@ -313,29 +301,12 @@ def account_address(
         recv,
         sent,
         recv - sent,
-        len(allrows),
-        min(heights, default=None),
-        max(heights, default=None),
+        len(rows.tx),
+        int(rows.height.min()) if len(rows.height) else None,
+        int(rows.height.max()) if len(rows.height) else None,
         txs,
-        _token_sums(con, chain, a),
+        [TokenSum(str(to_checksum_address(k)), *tokens[t]) for k, t in by_key],
     )
-
-
-def _token_sums(con: Con, chain: str, a: int) -> list[TokenSum]:
-    sums: dict[bytes, list[int]] = {}
-    rows = con.execute(
-        f"SELECT token_address, from_id, to_id, value, value_overflow "
-        f"FROM {chain}_token_transfers WHERE from_id = $a OR to_id = $a",
-        {"a": a},
-    ).fetchall()
-    for token, src, dst, value, over in rows:
-        amount = _amount(value, over) or 0
-        acc = sums.setdefault(token, [0, 0])
-        if dst == a:
-            acc[0] += amount
-        if src == a:
-            acc[1] += amount
-    return [TokenSum(str(to_checksum_address(t)), r, s) for t, (r, s) in sorted(sums.items())]
 
 
 def _known(ids: list[int], count: int) -> np.typing.NDArray[np.int64]:

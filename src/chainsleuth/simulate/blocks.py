@@ -14,7 +14,7 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from chainsleuth.simulate._sha256 import merkle_root_of, sha256d_ranges
+from chainsleuth.chain._sha256 import merkle_root_of, sha256d_ranges
 from chainsleuth.simulate._txwrite import serialize_outputs, serialize_txs
 from chainsleuth.simulate.blockcodec import (
     BITS,

@@ -6,7 +6,7 @@ owner entity, role in its wallet), ``entities`` (id, kind, name, scenario, role)
 reference: address text, account id, entity id). Transactions are streamed to disk while
 the chain is written (:class:`TxTruth`) and addresses written in chunks, so a world of ten
 million transactions never holds its truth in memory; address text is compiled
-(:mod:`._addrtext`).
+(:mod:`chainsleuth.chain.address_array`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chainsleuth.chain.address import NETWORKS
-from chainsleuth.simulate._addrtext import address_text_array
+from chainsleuth.chain.address_array import address_text_array
 from chainsleuth.simulate._txwrite import KIND_TO_SCRIPT_TYPE, PAYLOAD_LEN
 from chainsleuth.simulate.book import Book, EntityKind, Role, payloads
 from chainsleuth.simulate.ethetl import hex_text

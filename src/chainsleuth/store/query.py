@@ -10,6 +10,7 @@ import numpy as np
 from eth_utils.address import to_checksum_address
 
 from chainsleuth.chain.address import MAINNET, NETWORKS, address_text, parse_address
+from chainsleuth.chain.address_array import key_texts
 from chainsleuth.chain.script import ScriptType
 from chainsleuth.errors import Invalid, NotFound
 from chainsleuth.store.account_history import address_edges, per_transaction, to_int, token_sums
@@ -319,7 +320,11 @@ def address_labels(lk: Lookup, family: str, network: str, ids: list[int]) -> dic
     known = _known(ids, lk.entry["counts"]["addresses"])
     keys = lk.addr_keys(known)
     if family == "utxo":
-        return {int(a): utxo_text(k[0], k[1:], network) for a, k in zip(known, keys, strict=True)}
+        texts = key_texts(keys, NETWORKS.get(network, MAINNET))
+        return {
+            int(a): t or f"{ScriptType(k[0]).core_name}:{k[1:].hex()}"
+            for a, k, t in zip(known, keys, texts, strict=True)
+        }
     return {int(a): str(to_checksum_address(k)) for a, k in zip(known, keys, strict=True)}
 
 

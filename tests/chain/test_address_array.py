@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from chainsleuth.chain.address import NETWORKS, address_text
+from chainsleuth.chain.address_array import address_text_array, key_texts
 from chainsleuth.chain.script import ScriptType
-from chainsleuth.simulate._addrtext import address_text_array
 
 KINDS = [ScriptType.P2PKH, ScriptType.P2SH, ScriptType.P2WPKH, ScriptType.P2WSH, ScriptType.P2TR]
 SHORT = {ScriptType.P2PKH, ScriptType.P2SH, ScriptType.P2WPKH}
@@ -46,3 +46,13 @@ def test_empty_and_unknown_types() -> None:
     assert len(address_text_array(np.zeros(0, np.uint8), np.zeros((0, 32), np.uint8), regtest)) == 0
     with pytest.raises(ValueError, match="without base58 or bech32"):
         address_text_array(np.array([ScriptType.MULTISIG], np.uint8), np.zeros((1, 32)), regtest)
+
+
+def test_key_texts_match_the_libraries_and_leave_the_rest() -> None:
+    rng = np.random.default_rng(3)
+    keys = [bytes([t]) + rng.bytes(20 if t in SHORT else 32) for t in KINDS for _ in range(5)]
+    net = NETWORKS["mainnet"]
+    want = [address_text(k[0], k[1:], net) for k in keys]
+    multisig = bytes([ScriptType.MULTISIG]) + rng.bytes(40)
+    odd = bytes([ScriptType.P2PKH]) + rng.bytes(19)  # wrong length for its type
+    assert key_texts([*keys, multisig, odd, b""], net) == [*want, None, None, None]

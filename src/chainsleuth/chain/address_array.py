@@ -2,22 +2,25 @@
 (P2WPKH, P2WSH, P2TR), compiled.
 
 The formats are BIP173 (bech32), BIP350 (bech32m for witness v1+) and base58check; the
-checksum of base58check is double SHA-256 (:mod:`._sha256`). Tests compare every kind with
-:func:`chainsleuth.chain.address.address_text`, which uses the maintained libraries; this
-module exists because a world's ground truth and records name hundreds of thousands of
-addresses, and the libraries take about 100 µs each.
+checksum of base58check is double SHA-256 (:mod:`chainsleuth.chain._sha256`). Tests
+compare every kind with :func:`chainsleuth.chain.address.address_text`, which uses the
+maintained libraries; this module exists because ground truth, records, clusters and
+trace exports name hundreds of thousands of addresses, and the libraries take about
+100 µs each.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
+from chainsleuth.chain._sha256 import sha256d_ranges
 from chainsleuth.chain.address import Network
 from chainsleuth.chain.script import ScriptType
-from chainsleuth.simulate._sha256 import sha256d_ranges
 
 U8 = npt.NDArray[np.uint8]
 _BECH32 = np.frombuffer(b"qpzry9x8gf2tvdw0s3jn54khce6mua7l", np.uint8)
@@ -154,3 +157,23 @@ def address_text_array(script_type: U8, payload: U8, network: Network) -> pa.Str
     return pa.StringArray.from_buffers(
         len(types), pa.py_buffer(offsets.tobytes()), pa.py_buffer(text.tobytes())
     )
+
+
+def key_texts(keys: Sequence[bytes], network: Network) -> list[str | None]:
+    """Text of each address key (script type byte, then payload); None for a type without
+    base58/bech32 text (bare multisig, non-standard) or a payload of the wrong length."""
+    types = np.array([k[0] if k else 0 for k in keys], np.uint8)
+    ok = np.array(
+        [bool(k) and len(k) - 1 == _FORMS.get(ScriptType(k[0]), (0, 0, -1))[2] for k in keys],
+        bool,
+    )
+    rows = np.flatnonzero(ok)
+    payload = np.zeros((len(rows), 32), np.uint8)
+    for r, i in enumerate(rows.tolist()):
+        payload[r, : len(keys[i]) - 1] = np.frombuffer(keys[i], np.uint8, offset=1)
+    texts: list[str | None] = [None] * len(keys)
+    for i, text in zip(
+        rows.tolist(), address_text_array(types[rows], payload, network).to_pylist(), strict=True
+    ):
+        texts[i] = text
+    return texts

@@ -8,7 +8,7 @@ from typing import Literal
 
 import pyarrow as pa
 
-from chainsleuth.chain.schema import ACCOUNT_TABLES, UTXO_TABLES
+from chainsleuth.chain.schema import ACCOUNT_TABLES, UTXO_TABLES, empty_table
 from chainsleuth.errors import Invalid
 
 Family = Literal["utxo", "account"]
@@ -37,7 +37,7 @@ class ChainBatch:
         for name, schema in schemas.items():
             table = self.tables.get(name)
             if table is None:
-                table = schema.empty_table()
+                table = empty_table(schema)
             elif not table.schema.equals(schema):
                 raise Invalid(
                     f"{self.source}: table {name!r} does not have the canonical schema:\n"

@@ -175,3 +175,8 @@ ACCOUNT_TABLES: dict[str, pa.Schema] = {
     "traces": ACCOUNT_TRACES,
     "token_transfers": TOKEN_TRANSFERS,
 }
+
+
+def empty_table(schema: pa.Schema) -> pa.Table:
+    """A table of ``schema`` with no rows (``Schema.empty_table`` imports pandas: ~0.25 s)."""
+    return pa.Table.from_batches([], schema=schema)

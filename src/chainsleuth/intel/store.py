@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from chainsleuth.chain.schema import empty_table
 from chainsleuth.errors import NotFound
 from chainsleuth.intel.actors import ACTOR_SCHEMA, ActorPack
 from chainsleuth.intel.sanctions import SANCTION_SCHEMA, ListDiff, SanctionsList, diff_lists
@@ -86,7 +87,7 @@ class IntelStore:
         """The rows of one table (``tags``, ``actors``, ``sanctions``), empty if none yet."""
         file = self.manifest["tables"].get(name)
         if file is None:
-            return SCHEMAS[name].empty_table()
+            return empty_table(SCHEMAS[name])
         return pq.read_table(self.root / file, schema=SCHEMAS[name])
 
     def tags(self, packs: Sequence[str] | None = None) -> pa.Table:

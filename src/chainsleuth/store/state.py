@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chainsleuth.chain.batch import ChainBatch, Family
+from chainsleuth.chain.schema import empty_table
 from chainsleuth.store.errors import ForkConflict
 from chainsleuth.store.idmap import IdMap, Run
 from chainsleuth.store.manifest import ChainEntry
@@ -103,7 +104,7 @@ class ChainState:
         empty = pa.schema(
             [(c, pa.int64() if i == 0 else pa.binary(32)) for i, c in enumerate(cols)]
         )
-        table = pa.concat_tables(tables) if tables else empty.empty_table()
+        table = pa.concat_tables(tables) if tables else empty_table(empty)
         self.blocks = Blocks.of(table, self.family)
 
     def classify(self, chain: str, batch: ChainBatch) -> tuple[npt.NDArray[np.bool_], int | None]:

@@ -26,7 +26,7 @@ from chainsleuth.chain.readers._etl_columns import (
     spans,
 )
 from chainsleuth.chain.readers._utxo_rows import INT32, MAX_MONEY, UINT32_MAX
-from chainsleuth.chain.schema import UTXO_TABLES
+from chainsleuth.chain.schema import UTXO_TABLES, empty_table
 from chainsleuth.chain.script import ADDRESS_TYPES, ScriptType, classify_scripts
 from chainsleuth.errors import Invalid
 
@@ -210,7 +210,7 @@ def transaction_tables(txs: pa.Table, rows: Rows, block_hash: U8) -> dict[str, p
     """
     if txs.num_rows == 0:
         return {
-            name: UTXO_TABLES[name].empty_table() for name in ("transactions", "inputs", "outputs")
+            name: empty_table(UTXO_TABLES[name]) for name in ("transactions", "inputs", "outputs")
         }
     col = {name: txs[name].combine_chunks() for name in ("hash", "block_number", "is_coinbase")}
     txid = hash_array(hashes(rows, col["hash"], "hash"))

@@ -25,6 +25,7 @@ from chainsleuth.chain.readers._etl_build import transaction_tables
 from chainsleuth.chain.readers._etl_columns import Rows, integers
 from chainsleuth.chain.readers._etl_json import SCHEMA, read_chunks
 from chainsleuth.chain.readers._utxo_rows import INT32, Fields, source_name
+from chainsleuth.chain.schema import empty_table
 
 
 def _rows(paths: Sequence[Path], table: pa.Table) -> Rows:
@@ -152,8 +153,8 @@ _BLOCK_FIELDS = (
     "_file",
     "_line",
 )
-_EMPTY_TXS = (
-    SCHEMA.append(pa.field("_line", pa.int64())).append(pa.field("_file", pa.int64())).empty_table()
+_EMPTY_TXS = empty_table(
+    SCHEMA.append(pa.field("_line", pa.int64())).append(pa.field("_file", pa.int64()))
 )
 
 

@@ -30,6 +30,7 @@ bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks.bench_chain
 	$(PY) -m benchmarks.bench_graph
+	$(PY) -m benchmarks.bench_lookup
 
 clean:
 	rm -rf data build .pytest_cache .mypy_cache .ruff_cache

@@ -20,8 +20,6 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from chainsleuth.analysis.graph import AccountGraph
-from chainsleuth.store import graph_arrays
 from chainsleuth.store.keys import NO_ID
 from chainsleuth.store.lookup import Lookup
 from chainsleuth.store.manifest import BatchRecord
@@ -75,26 +73,23 @@ def _covered_heights(lk: Lookup, heights: I64) -> npt.NDArray[np.bool_]:
 
 def _index(lk: Lookup, addr_id: int) -> Edges | None:
     """Edges of the covered batches from the index; None when it cannot give them."""
-    if not lk.covered or lk.entry["family"] != "account":
+    g = lk.index
+    if g is None or addr_id >= g.n_addresses:
         return None
-    g: AccountGraph = graph_arrays.load_account(lk.chain_dir / str(lk.entry["index"]))
-    if addr_id >= g.n_addresses:
-        return None
-    out, inc = (np.asarray(adj.row(addr_id), np.int64) for adj in (g.addr_out, g.addr_in))
+    out, inc = g.row("addr_out", addr_id), g.row("addr_in", addr_id)
     e = np.concatenate([out, inc])
-    keep = _covered_heights(lk, np.asarray(g.edge_block[e], np.int64))
-    e, received = e[keep], np.arange(len(keep)) >= len(out)
-    received = received[keep]
-    if np.asarray(g.edge_overflow[e]).any():
+    block = np.asarray(g["edge_block"][e], np.int64)
+    keep = _covered_heights(lk, block)
+    e, block, received = e[keep], block[keep], (np.arange(len(keep)) >= len(out))[keep]
+    if np.asarray(g["edge_overflow"][e]).any():
         return None  # beyond 2**128 the index keeps only the low bits: read the partitions
-    hi, lo = (np.asarray(a[e], np.uint64) for a in (g.edge_value_hi, g.edge_value_lo))
+    hi, lo = (np.asarray(g[a][e], np.uint64) for a in ("edge_value_hi", "edge_value_lo"))
     limbs = np.zeros((len(e), LIMBS), np.int64)
     limbs[:, -4:] = np.stack([hi >> 32, hi & _MASK, lo >> 32, lo & _MASK], axis=1)
-    tx, token = (np.asarray(a[e], np.int64) for a in (g.edge_tx, g.edge_token))
+    tx, token = (np.asarray(g[a][e], np.int64) for a in ("edge_tx", "edge_token"))
     return Edges(
-        np.where(tx == NO_ID, -1, tx), np.asarray(g.edge_block[e], np.int64),
-        np.where(token == NO_ID, -1, token), received, limbs,
-    )  # fmt: skip
+        np.where(tx == NO_ID, -1, tx), block, np.where(token == NO_ID, -1, token), received, limbs
+    )
 
 
 _MOVES = """

@@ -41,6 +41,7 @@ class ChainStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._lookups: dict[str, tuple[int, Lookup]] = {}  # chain -> (generation, look-up)
 
     def _manifest(self) -> mf.ManifestData:
         return mf.load(self.root)
@@ -189,7 +190,16 @@ class ChainStore:
         return query.tx_id_of(self._lookup(chain), chain, txid_hex)
 
     def _lookup(self, chain: str) -> Lookup:
-        return Lookup(self.root / "chains" / chain, mf.chain_entry(self._manifest(), chain))
+        """The chain's look-up, kept while the manifest generation stays (maps stay mapped)."""
+        data = self._manifest()
+        held = self._lookups.get(chain)
+        if held is None or held[0] != data["generation"]:
+            held = (
+                data["generation"],
+                Lookup(self.root / "chains" / chain, mf.chain_entry(data, chain)),
+            )
+            self._lookups[chain] = held
+        return held[1]
 
     def build_index(self, chain: str) -> CsrGraph:
         """Build the CSR and graph arrays of ``chain`` from its partitions and commit them."""

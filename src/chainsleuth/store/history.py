@@ -37,18 +37,17 @@ class History:
 
 
 def _from_index(lk: Lookup, addr_id: int) -> Columns:
-    g = lk.utxo_index
+    g = lk.index
     if g is None or addr_id >= g.n_addresses:
         return _none()
-    orow = np.asarray(g.addr_outputs.row(addr_id), np.int64)
-    irow = np.asarray(g.addr_inputs.row(addr_id), np.int64)
-    otx = np.searchsorted(g.out_start, orow, "right") - 1
-    itx = np.searchsorted(g.in_start, irow, "right") - 1
+    orow, irow = g.row("addr_outputs", addr_id), g.row("addr_inputs", addr_id)
+    otx = np.searchsorted(g["out_start"], orow, "right") - 1
+    itx = np.searchsorted(g["in_start"], irow, "right") - 1
     o_ok, i_ok = lk.covered_txs(otx), lk.covered_txs(itx)
     tx = np.concatenate([otx[o_ok], itx[i_ok]])
-    recv = np.concatenate([g.out_value[orow[o_ok]], np.zeros(int(i_ok.sum()), np.int64)])
-    sent = np.concatenate([np.zeros(int(o_ok.sum()), np.int64), g.in_value[irow[i_ok]]])
-    return tx, np.asarray(g.tx_height[tx], np.int64), recv, sent
+    recv = np.concatenate([g["out_value"][orow[o_ok]], np.zeros(int(i_ok.sum()), np.int64)])
+    sent = np.concatenate([np.zeros(int(o_ok.sum()), np.int64), g["in_value"][irow[i_ok]]])
+    return tx, np.asarray(g["tx_height"][tx], np.int64), recv, sent
 
 
 def _from_partitions(con: duckdb.DuckDBPyConnection, lk: Lookup, addr_id: int) -> Columns:
@@ -88,10 +87,10 @@ def spent_by(
 ) -> dict[int, int]:
     """The tx_id spending each of a transaction's output rows (``out_index``), where known."""
     found: dict[int, int] = {}
-    g = lk.utxo_index
+    g = lk.index
     if g is not None and out_rows and lk.covered_txs(np.array([tx_id]))[0]:
         rows = np.asarray(out_rows, np.int64)
-        spender = np.asarray(g.out_spent_tx[rows], np.int64)
+        spender = np.asarray(g["out_spent"][rows], np.int64)
         known = spender != NO_ID
         known[known] = lk.covered_txs(spender[known])
         found = dict(zip(rows[known].tolist(), spender[known].tolist(), strict=True))

@@ -21,13 +21,13 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from chainsleuth.analysis.graph import UtxoGraph
-from chainsleuth.store import graph_arrays
+from chainsleuth.store.csr import read_meta
 from chainsleuth.store.idmap import IdMap
 from chainsleuth.store.keys import NO_ID
 from chainsleuth.store.manifest import BatchRecord, ChainEntry
@@ -51,6 +51,29 @@ def _key_bytes(pieces: KeyPieces, ids: I64) -> list[bytes]:
         local = i - pieces.bases[s]
         out.append(bytes(data[off[local] : off[local + 1]]))
     return out
+
+
+class IndexArrays:
+    """The graph index's arrays by name, each memory-mapped on first use: a look-up needs
+    a few of the index's thirty, and mapping one costs about a millisecond."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.dir = index_dir
+        self._arrays: dict[str, npt.NDArray[Any]] = {}
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        if name not in self._arrays:
+            self._arrays[name] = np.load(self.dir / f"{name}.npy", mmap_mode="r")
+        return self._arrays[name]
+
+    def row(self, adjacency: str, i: int) -> I64:
+        """Row ``i`` of a CSR adjacency (``addr_outputs``, ``addr_in``…)."""
+        indptr = self[f"{adjacency}.indptr"]
+        return np.asarray(self[f"{adjacency}.indices"][indptr[i] : indptr[i + 1]], np.int64)
+
+    @cached_property
+    def n_addresses(self) -> int:
+        return int(read_meta(self.dir)["n_addresses"])
 
 
 @dataclass
@@ -118,11 +141,11 @@ class Lookup:
         return [b for b in self.entry["batches"] if not self._covered(b)]
 
     @cached_property
-    def utxo_index(self) -> UtxoGraph | None:
-        """The graph index arrays, when an index exists and covers a batch."""
-        if not self.covered or self.entry["family"] != "utxo":
+    def index(self) -> IndexArrays | None:
+        """The graph index's arrays, when an index exists and covers a batch."""
+        if not self.covered:
             return None
-        return graph_arrays.load_utxo(self.chain_dir / str(self.entry["index"]))
+        return IndexArrays(self.chain_dir / str(self.entry["index"]))
 
     def covered_txs(self, tx_ids: I64) -> npt.NDArray[np.bool_]:
         """Which tx_ids lie in covered batches."""

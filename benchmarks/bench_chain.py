@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import peers
+from benchmarks.eth_ingest import eth_ingest_case
 from benchmarks.gen_blocks import GeneratedChain, generate_chain
 from benchmarks.machine import machine_facts
 from benchmarks.report import RESULTS, Report, Row
@@ -298,6 +299,8 @@ def run_size(bench: Bench, txs: int, seed: int, per_block: int, *, etl: bool = T
     if store_dir is not None:
         for case, seconds in scan_case(bench.report, label, store_dir, chain).items():
             bench.remember(case, seconds)
+    if etl and (eth_seconds := eth_ingest_case(bench.report, bench.work, txs=txs, seed=seed)):
+        bench.remember("ingest ethereum-etl", eth_seconds)
     shutil.rmtree(bench.work / f"gen-{txs}", ignore_errors=True)
 
 
@@ -318,7 +321,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-etl",
         action="store_true",
-        help="skip the bitcoin-etl export and its ingest (10M txs make ~23 GB of JSON)",
+        help="skip the bitcoin-etl and ethereum-etl exports and their ingest "
+        "(10M txs make ~23 GB of JSON)",
     )
     return p.parse_args(argv)
 

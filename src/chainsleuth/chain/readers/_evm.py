@@ -179,12 +179,7 @@ def transfers_from_logs(rows: Rows) -> pa.Table:
         ),
         pc.equal(pc.utf8_length(data), 66),
     ).fill_null(False)
-    rows = Rows(
-        rows.table.filter(keep),
-        rows.path,
-        rows.records[keep.to_numpy(zero_copy_only=False)],
-        rows.unit,
-    )
+    rows = rows.filter(keep.to_numpy(zero_copy_only=False))
     topics, data = topics.filter(keep), data.filter(keep)
     words = [hex_fixed(rows, "topics", 32, col=pc.list_element(topics, k)) for k in (1, 2)]
     senders, receivers = (_last_20(w) for w in words)
@@ -216,7 +211,7 @@ def _last_20(words: pa.FixedSizeBinaryArray) -> pa.FixedSizeBinaryArray:
 def _with(rows: Rows, name: str, col: pa.Array) -> Rows:
     """``rows`` with column ``name`` replaced (or added)."""
     table = rows.table.drop_columns([name]) if rows.has(name) else rows.table
-    return Rows(table.append_column(name, col), rows.path, rows.records, rows.unit)
+    return rows.with_table(table.append_column(name, col))
 
 
 def _left_join(rows: Rows, key: str, other: pa.Table, other_key: str) -> Rows:
@@ -229,7 +224,7 @@ def _left_join(rows: Rows, key: str, other: pa.Table, other_key: str) -> Rows:
     joined = left.join(right, keys="_key", join_type="left outer").sort_by("_row")
     if joined.num_rows != len(rows):
         rows.fail(0, key, f"{key} matches more than one {other_key}")
-    return Rows(joined.drop_columns(["_row", "_key"]), rows.path, rows.records, rows.unit)
+    return rows.with_table(joined.drop_columns(["_row", "_key"]))
 
 
 def join_receipts(txs: Rows, receipts: Rows) -> Rows:
@@ -238,8 +233,7 @@ def join_receipts(txs: Rows, receipts: Rows) -> Rows:
     names["contract_address"] = "receipt_contract_address"
     cols = {new: receipts.text(old, nullable=True) for old, new in names.items()}
     right = pa.table({"transaction_hash": receipts.text("transaction_hash"), **cols})
-    base = Rows(txs.table.drop_columns([n for n in names.values() if txs.has(n)]), txs.path,
-                txs.records, txs.unit)  # fmt: skip
+    base = txs.with_table(txs.table.drop_columns([n for n in names.values() if txs.has(n)]))
     return _left_join(base, "hash", right, "transaction_hash")
 
 
@@ -262,15 +256,38 @@ def _first_null(col: pa.Array) -> int:
     return int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
 
 
-def concat_rows(parts: list[Rows]) -> Rows | None:
-    """One :class:`Rows` from several sources of the same kind (columns unified)."""
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    table = pa.concat_tables([p.table for p in parts], promote_options="permissive")
-    records = np.concatenate([p.records for p in parts])
-    return Rows(table, " + ".join(p.path for p in parts), records, parts[0].unit)
+def block_key(name: str) -> str:
+    """The block-number column of canonical table (or export kind) ``name``."""
+    return "number" if name == "blocks" else "block_number"
+
+
+def ordered_tables(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """Each table with repeated rows kept once (see :func:`_distinct`), stably by block."""
+    ordered = {}
+    for name, table in tables.items():
+        t = _distinct(name, table)
+        ordered[name] = t.take(pc.sort_indices(t, [(block_key(name), "ascending")]))
+    return ordered
+
+
+def block_numbers(ordered: Mapping[str, pa.Table]) -> np.ndarray:
+    """The distinct block numbers of all tables, ascending."""
+    return np.unique(
+        np.concatenate(
+            [t.column(block_key(n)).to_numpy() for n, t in ordered.items()]
+            or [np.empty(0, np.int64)]
+        )
+    )
+
+
+def block_slices(ordered: Mapping[str, pa.Table], lo: int, hi: int) -> dict[str, pa.Table]:
+    """The rows of blocks ``lo..hi`` (inclusive) of each table sorted by block."""
+    part = {}
+    for name, t in ordered.items():
+        col = t.column(block_key(name)).to_numpy()
+        a, b = np.searchsorted(col, lo, "left"), np.searchsorted(col, hi, "right")
+        part[name] = t.slice(a, b - a)
+    return part
 
 
 def split_batches(
@@ -281,25 +298,11 @@ def split_batches(
     Rows that appear twice (a folder holding the CSV and the JSON copy of one export) are
     kept once.
     """
-    key = {"blocks": "number"}
-    ordered = {}
-    for name, table in tables.items():
-        t = _distinct(name, table)
-        ordered[name] = t.take(pc.sort_indices(t, [(key.get(name, "block_number"), "ascending")]))
-    numbers = np.unique(
-        np.concatenate(
-            [t.column(key.get(n, "block_number")).to_numpy() for n, t in ordered.items()]
-            or [np.empty(0, np.int64)]
-        )
-    )
+    ordered = ordered_tables(tables)
+    numbers = block_numbers(ordered)
     for start in range(0, len(numbers), batch_blocks):
         lo, hi = numbers[start], numbers[min(start + batch_blocks, len(numbers)) - 1]
-        part = {}
-        for name, t in ordered.items():
-            col = t.column(key.get(name, "block_number")).to_numpy()
-            a, b = np.searchsorted(col, lo, "left"), np.searchsorted(col, hi, "right")
-            part[name] = t.slice(a, b - a)
-        yield ChainBatch("account", part, source)
+        yield ChainBatch("account", block_slices(ordered, lo, hi), source)
 
 
 _IDENTITY = {
@@ -321,6 +324,8 @@ def _distinct(name: str, table: pa.Table) -> pa.Table:
     """
     if table.num_rows < 2:
         return table
+    if table.group_by(_IDENTITY[name], use_threads=False).aggregate([]).num_rows == len(table):
+        return table  # nothing repeated, the usual case: skip the ranking below
     nulls = np.zeros(table.num_rows, np.int64)
     for column in table.columns:
         nulls += column.is_null().to_numpy(zero_copy_only=False)

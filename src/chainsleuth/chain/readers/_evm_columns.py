@@ -11,7 +11,7 @@ rows one by one only to name the first bad record in a :class:`MalformedRecord`.
 from __future__ import annotations
 
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 import numpy as np
@@ -32,21 +32,35 @@ class Rows:
     """Export-style records of one kind (blocks, transactions, logs, ...) from one source.
 
     ``records[i]`` numbers row ``i`` in the source (its line in a file, its block in an RPC
-    reply) so that errors can name it as ``f"{unit} {records[i]}"``.
+    reply) so that errors can name it as ``f"{unit} {records[i]}"``. Rows gathered from
+    several files also carry ``files[i]``, the index of row ``i``'s file in ``paths``.
     """
 
     table: pa.Table
     path: str
     records: np.ndarray
     unit: str = "line"
+    files: np.ndarray | None = None
+    paths: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.table.num_rows)
 
     def fail(self, row: int, field: str | None, reason: str) -> NoReturn:
+        path = self.path if self.files is None else self.paths[int(self.files[row])]
         raise MalformedRecord(
-            path=self.path, record=f"{self.unit} {self.records[row]}", field=field, reason=reason
+            path=path, record=f"{self.unit} {self.records[row]}", field=field, reason=reason
         )
+
+    def with_table(self, table: pa.Table) -> Rows:
+        """The same records (same order) with another table."""
+        return replace(self, table=table)
+
+    def filter(self, keep: np.ndarray) -> Rows:
+        """The rows where the boolean mask ``keep`` is true."""
+        files = None if self.files is None else self.files[keep]
+        table = self.table.filter(pa.array(keep, pa.bool_()))
+        return replace(self, table=table, records=self.records[keep], files=files)
 
     def has(self, name: str) -> bool:
         return name in self.table.column_names

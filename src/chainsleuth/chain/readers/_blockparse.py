@@ -392,10 +392,13 @@ def _fill_tx(
     pieces = ((at + start, 4), (at + io, io_end - io), (at + end - 4, 4))
     _dsha(ctx, pieces, tx[X_HASH].ctypes.data + 32 * i)
     _copy32(tx[X_HASH][i], 0, tx[X_TXID], i, True)
+    words = tx[X_TXID][i].view(np.uint64)  # the rows' txid columns are (n, 4) uint64
     for r in range(rows[0], rows[0] + nin):
-        _copy32(tx[X_TXID][i], 0, ins[I_TXID], r, False)
+        for k in range(4):
+            ins[I_TXID][r, k] = words[k]
     for r in range(rows[1], rows[1] + nout):
-        _copy32(tx[X_TXID][i], 0, outs[O_TXID], r, False)
+        for k in range(4):
+            outs[O_TXID][r, k] = words[k]
 
 
 @_kernel(parallel=True)
@@ -605,11 +608,11 @@ def _fill(buf: U8, txs: I64) -> tuple[Cols, Cols, Cols]:
         np.empty(n, np.int64),
     )  # fmt: skip
     ins: Cols = (
-        np.empty((m, 32), u8), np.empty((m, 32), u8), np.empty(m, u32), np.empty(m, u32),
+        np.empty((m, 4), np.uint64), np.empty((m, 32), u8), np.empty(m, u32), np.empty(m, u32),
         np.empty(m, np.int32),
     )  # fmt: skip
     outs: Cols = (
-        np.empty((k, 32), u8), np.empty(k, u32), np.empty(k, np.int64), np.empty(k, u8),
+        np.empty((k, 4), np.uint64), np.empty(k, u32), np.empty(k, np.int64), np.empty(k, u8),
         np.empty(k, np.int64), np.empty(k, np.int64),
     )  # fmt: skip
     bounds = _bounds(txs[T_END] - txs[T_START])

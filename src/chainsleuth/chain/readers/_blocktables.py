@@ -159,7 +159,7 @@ def _transactions(batch: _Batch, tx: Cols) -> pa.Table:
 def _inputs(batch: _Batch, ins: Cols) -> pa.Table:
     n = len(ins[I_VOUT])
     return _table(UTXO_INPUTS, [
-        _hashes(ins[I_TXID]), np.repeat(batch.tx_heights, batch.loc.txs[T_NIN]),
+        _hashes(ins[I_TXID].view(np.uint8)), np.repeat(batch.tx_heights, batch.loc.txs[T_NIN]),
         ins[I_INDEX], _hashes(ins[I_PREV]), ins[I_VOUT], ins[I_SEQ],
         pa.nulls(n, pa.int64()), pa.nulls(n, pa.uint8()), pa.nulls(n, pa.binary()),
     ])  # fmt: skip
@@ -167,7 +167,7 @@ def _inputs(batch: _Batch, ins: Cols) -> pa.Table:
 
 def _outputs(batch: _Batch, outs: Cols) -> pa.Table:
     return _table(UTXO_OUTPUTS, [
-        _hashes(outs[O_TXID]), np.repeat(batch.tx_heights, batch.loc.txs[T_NOUT]),
+        _hashes(outs[O_TXID].view(np.uint8)), np.repeat(batch.tx_heights, batch.loc.txs[T_NOUT]),
         outs[O_VOUT], outs[O_VALUE], outs[O_TYPE],
         _binary(batch.buf, outs[O_PAY], outs[O_PLEN]),
     ])  # fmt: skip

@@ -332,11 +332,23 @@ def _varint(buf: U8, pos: int) -> tuple[int, int]:
 
 
 @numba.njit(cache=True, inline="always")
-def _copy32(src: U8, at: int, dst: U8, row: int, reverse: bool) -> None:
-    """``src[at:at+32]`` into ``dst[row]``, byte-reversed if asked (unsigned: no wraparound)."""
+def _copy32(src: U8, at: int, dst: U8, row: int) -> None:
+    """``src[at:at+32]`` into ``dst[row]`` (unsigned indices: no wraparound)."""
     s, r = np.uint64(at), np.uint64(row)
     for k in range(np.uint64(32)):
-        dst[r, np.uint64(31) - k if reverse else k] = src[s + k]
+        dst[r, k] = src[s + k]
+
+
+@numba.njit(cache=True, inline="always")
+def _reversed_words(src: U8, at: int, dst: npt.NDArray[np.uint64], row: int) -> None:
+    """``src[at:at+32]`` byte-reversed into the four uint64 words of ``dst[row]``: a
+    quarter of the stores of a byte copy (hashes are shown in reversed byte order)."""
+    for w in range(4):
+        v = np.uint64(0)
+        last = np.uint64(at + 31 - 8 * w)
+        for j in range(8):
+            v |= np.uint64(src[last - np.uint64(j)]) << np.uint64(8 * j)
+        dst[row, w] = v
 
 
 @numba.njit(cache=True, inline="always")
@@ -344,7 +356,7 @@ def _fill_inputs(buf: U8, pos: int, ins: Cols, row: int) -> tuple[int, int]:
     """Write the rows of the inputs at ``pos``: (position after, count)."""
     nin, p = _varint(buf, pos)
     for k in range(nin):
-        _copy32(buf, p, ins[I_PREV], row + k, True)
+        _reversed_words(buf, p, ins[I_PREV], row + k)
         ins[I_VOUT][row + k] = _le(buf, p + 32, 4)
         n, p = _varint(buf, p + 36)
         ins[I_SEQ][row + k] = _le(buf, p + n, 4)
@@ -391,8 +403,8 @@ def _fill_tx(
     at = buf.ctypes.data
     pieces = ((at + start, 4), (at + io, io_end - io), (at + end - 4, 4))
     _dsha(ctx, pieces, tx[X_HASH].ctypes.data + 32 * i)
-    _copy32(tx[X_HASH][i], 0, tx[X_TXID], i, True)
-    words = tx[X_TXID][i].view(np.uint64)  # the rows' txid columns are (n, 4) uint64
+    _reversed_words(tx[X_HASH][i], 0, tx[X_TXID], i)
+    words = tx[X_TXID][i]  # txid columns are (n, 4) uint64: whole words to copy
     for r in range(rows[0], rows[0] + nin):
         for k in range(4):
             ins[I_TXID][r, k] = words[k]
@@ -428,7 +440,7 @@ def merkle_pairs(hashes: U8, pos: I64, last: I64, bounds: I64, scratch: U8, leve
             if p % 2:
                 continue
             if i == last[i] and p == 0:
-                _copy32(hashes[i], 0, level, i, False)
+                _copy32(hashes[i], 0, level, i)
             else:  # an odd level repeats its last node
                 right = hashes.ctypes.data + 32 * min(i + 1, last[i])
                 pair = ((hashes.ctypes.data + 32 * i, 32), (right, 32))
@@ -450,7 +462,7 @@ def merkle_roots(level: U8, blk: I64, bounds: I64, scratch: U8, roots: U8) -> No
                     right = base + 32 * min(i + 1, n - 1)
                     _dsha(scratch[c], ((base + 32 * i, 32), (right, 32)), base + 16 * i)
                 n = (n + 1) // 2
-            _copy32(level[first], 0, roots, b, False)
+            _copy32(level[first], 0, roots, b)
 
 
 @numba.njit(cache=True, inline="always")
@@ -604,12 +616,12 @@ def _fill(buf: U8, txs: I64) -> tuple[Cols, Cols, Cols]:
     m, k = (int(last[0, -1]), int(last[1, -1])) if n else (0, 0)
     u8, u32 = np.uint8, np.uint32
     tx: Cols = (
-        np.empty((n, 32), u8), np.empty((n, 32), u8), np.empty(n, u32), np.empty(n, u32),
+        np.empty((n, 32), u8), np.empty((n, 4), np.uint64), np.empty(n, u32), np.empty(n, u32),
         np.empty(n, np.int64),
     )  # fmt: skip
     ins: Cols = (
-        np.empty((m, 4), np.uint64), np.empty((m, 32), u8), np.empty(m, u32), np.empty(m, u32),
-        np.empty(m, np.int32),
+        np.empty((m, 4), np.uint64), np.empty((m, 4), np.uint64), np.empty(m, u32),
+        np.empty(m, u32), np.empty(m, np.int32),
     )  # fmt: skip
     outs: Cols = (
         np.empty((k, 4), np.uint64), np.empty(k, u32), np.empty(k, np.int64), np.empty(k, u8),

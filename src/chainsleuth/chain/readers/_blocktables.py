@@ -149,7 +149,7 @@ def _transactions(batch: _Batch, tx: Cols) -> pa.Table:
     stripped = txs[T_IOEND] - txs[T_IO] + 8  # version and locktime around the io part
     index = np.arange(txs.shape[1]) - np.repeat(blk[:, B_TX], blk[:, B_NTX])
     return _table(UTXO_TRANSACTIONS, [
-        _hashes(tx[X_TXID]), batch.tx_heights,
+        _hashes(tx[X_TXID].view(np.uint8)), batch.tx_heights,
         _hashes(_repeat_rows(batch.block_hash, blk[:, B_NTX])), index,
         tx[X_VERSION].view(np.int32), tx[X_LOCKTIME], size, (3 * stripped + size + 3) // 4,
         index == 0, txs[T_IO] != txs[T_START] + 4, txs[T_NIN], txs[T_NOUT], tx[X_VALUE],
@@ -160,7 +160,7 @@ def _inputs(batch: _Batch, ins: Cols) -> pa.Table:
     n = len(ins[I_VOUT])
     return _table(UTXO_INPUTS, [
         _hashes(ins[I_TXID].view(np.uint8)), np.repeat(batch.tx_heights, batch.loc.txs[T_NIN]),
-        ins[I_INDEX], _hashes(ins[I_PREV]), ins[I_VOUT], ins[I_SEQ],
+        ins[I_INDEX], _hashes(ins[I_PREV].view(np.uint8)), ins[I_VOUT], ins[I_SEQ],
         pa.nulls(n, pa.int64()), pa.nulls(n, pa.uint8()), pa.nulls(n, pa.binary()),
     ])  # fmt: skip
 

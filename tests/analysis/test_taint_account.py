@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from chainsleuth.analysis import Start, Trace, account_graph_from_rows, trace
@@ -142,3 +144,96 @@ def test_backward_reward_is_origin_and_stops_hold() -> None:
     assert tr.ended == pytest.approx({"held": 0.0, "hop": 50.0})
     assert tr.status_names() == ["followed", "hop", "hop"]
     _conserved(tr)
+
+
+def _carried(tr: Trace) -> dict[int, float]:
+    """Taint per transfer of the trace (float residues of haircut left out)."""
+    return {e: t for e, t in zip(tr.item_ref.tolist(), tr.item_taint, strict=True) if t > 1e-9}
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize(
+    ("model", "theft", "other"),
+    # 1's pool before 1 -> 4: 3's 30 (its earlier send lacked units), then the theft's 100
+    [("haircut", 50, 15), ("fifo", 35, 30), ("lifo", 65, 0)],
+)
+def test_a_pool_opens_as_a_replay_from_its_first_edge(
+    model: str, theft: int, other: int, exact: bool
+) -> None:
+    """Two starts never put more taint into one transfer than it moves (was 80 and 95)."""
+    g = account_graph_from_rows(
+        [
+            {"src": 1, "dst": 2, "value": 50},  # the data shows 1 holding nothing yet
+            {"src": 3, "dst": 1, "value": 30},
+            {"src": 0, "dst": 1, "value": 100},  # the theft
+            {"src": 1, "dst": 4, "value": 65},
+        ]
+    )
+    from_theft = trace(g, start=Start.transfer(2), model=model, exact=exact)
+    from_3 = trace(g, start=Start.transfer(1), model=model, exact=exact)
+    assert _carried(from_theft)[3] == theft and _carried(from_3).get(3, 0) == other
+    assert theft + other == 65
+
+
+def _lacking_world(seed: int, n_addr: int = 5, n_edges: int = 24) -> AccountGraph:
+    """Random transfers, self-transfers included, with no regard to what senders hold."""
+    rnd = random.Random(seed)
+    return account_graph_from_rows(
+        [
+            {
+                "src": rnd.randrange(n_addr),
+                "dst": rnd.randrange(n_addr),
+                "value": rnd.randrange(1, 40),
+            }
+            for _ in range(n_edges)
+        ]
+    )
+
+
+@pytest.mark.parametrize("model", ["haircut", "fifo", "lifo"])
+@pytest.mark.parametrize("seed", range(6))
+def test_backward_mirrors_forward_when_senders_lack_units(model: str, seed: int) -> None:
+    """For every pair of transfers s <= t: what s delivers into t forward is what t owes
+    to s backward, on data where senders pay more than their edges show them holding."""
+    g = _lacking_world(seed)
+    exact = model != "haircut"  # FIFO/LIFO to the unit; haircut in float64
+    fwd = [
+        _carried(trace(g, start=Start.transfer(s), model=model, max_hops=99, exact=exact))
+        for s in range(g.n_edges)
+    ]
+    for t in range(g.n_edges):
+        back = trace(g, start=Start.transfer(t), model=model, direction="backward",
+                     max_hops=99, exact=exact)  # fmt: skip
+        owed = {s: f[t] for s, f in enumerate(fwd) if t in f}
+        assert _carried(back) == pytest.approx(owed, rel=1e-9)
+        _conserved(back)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("model", ["poison", "haircut", "fifo", "lifo"])
+def test_backward_ends_at_the_sender_when_no_receipt_explains_its_units(
+    model: str, exact: bool
+) -> None:
+    """One item: the sender holds the whole start (hop 0) when the data shows no source."""
+    # 1 pays 2 before any edge brings it units (a genesis balance the data lacks, say)
+    g = account_graph_from_rows(
+        [{"src": 1, "dst": 2, "value": 10}, {"src": 0, "dst": 1, "value": 20}]
+    )
+    tr = trace(g, start=Start.transfer(0), model=model, direction="backward", exact=exact)
+    assert tr.item_ref.tolist() == [0] and tr.ended == {"held": 10}
+    assert [(r["id"], r["held"], r["first_hop"]) for r in tr.by_address.rows()] == [(1, 10, 0)]
+    # with that balance in the data as an allocation (sender NO_ID), it is the origin
+    alloc = {"src": 0xFFFFFFFF, "dst": 1, "value": 10, "kind": 3}
+    g = account_graph_from_rows([alloc, {"src": 1, "dst": 2, "value": 10}])
+    tr = trace(g, start=Start.transfer(1), model=model, direction="backward", exact=exact)
+    assert tr.item_ref.tolist() == [1, 0] and tr.ended == {"held": 0, "origin": 10}
+    # 0's 20 went on to 3 before 1 paid 2: 1 lacked those 10 (forward: clean units), so
+    # only poison, which taints every earlier sender, goes back to 0
+    rows = [{"src": 0, "dst": 1, "value": 20}, {"src": 1, "dst": 3, "value": 20},
+            {"src": 1, "dst": 2, "value": 10}]  # fmt: skip
+    g = account_graph_from_rows(rows)
+    tr = trace(g, start=Start.transfer(2), model=model, direction="backward", exact=exact)
+    assert tr.item_ref.tolist() == ([2, 0] if model == "poison" else [2])
+    assert tr.ended == {"held": 30 if model == "poison" else 10}
+    fwd = trace(g, start=Start.transfer(0), model=model, exact=exact)
+    assert _carried(fwd) == {0: 20, 1: 20, **({2: 10} if model == "poison" else {})}

@@ -6,17 +6,20 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from eth_abi import decode
 
+from chainsleuth.analysis import NO_ID, Start, trace
 from chainsleuth.chain.readers import read_ethereum_etl
-from chainsleuth.store import open_store
+from chainsleuth.store import ChainStore, open_store
 
 ETL = "eth-ethereum-etl/test_export_blocks_job/block_with_logs"
 TRANSFERS = "eth-ethereum-etl/test_export_token_transfers_job/block_with_transfers"
+TRACES = "eth-ethereum-etl/test_export_traces_job/block_with_create"
 
 
 def _rows(world: Path, name: str) -> dict[str, list[str]]:
@@ -49,6 +52,7 @@ def _header(path: Path) -> str:
         ("blocks", f"{ETL}/expected_blocks.csv"),
         ("transactions", f"{ETL}/expected_transactions.csv"),
         ("token_transfers", f"{TRANSFERS}/expected_token_transfers.csv"),
+        ("traces", f"{TRACES}/expected_traces.csv"),
     ],
 )
 def test_columns_are_ethereum_etls(world: Path, data_dir: Path, ours: str, theirs: str) -> None:
@@ -137,3 +141,96 @@ def test_hack_hops_one_address_at_a_time(
     receivers = Counter(txs["to_address"][i] for i in hops)
     assert max(senders.values()) == max(receivers.values()) == 1
     assert manifest["chains"]["eth"]["scenarios"] == ["pig_butchering_usdt", "bridge_hack"]
+
+
+def test_genesis_ether_is_exported_as_genesis_traces(world: Path) -> None:
+    """ethereum-etl's ``export_traces --genesis-traces`` rows for block 0: one per address
+    the genesis funds with ether, no transaction, no sender."""
+    traces = _rows(world, "traces")
+    truth = pq.read_table(world / "truth" / "eth_addresses.parquet").to_pydict()
+    funded = {a: g for a, g in zip(truth["address"], truth["genesis_gwei"], strict=True) if g}
+    assert dict(zip(traces["to_address"], map(int, traces["value"]), strict=True)) == {
+        a: g * 10**9 for a, g in funded.items()
+    }
+    assert set(traces["block_number"]) == {"0"} and set(traces["trace_type"]) == {"genesis"}
+    assert set(traces["from_address"]) == set(traces["transaction_hash"]) == {None}
+    assert traces["trace_id"] == [f"genesis_0_{i}" for i in range(len(funded))]
+    assert traces["to_address"] == sorted(traces["to_address"])
+
+
+@pytest.fixture(scope="module")
+def eth_store(world: Path, tmp_path_factory: pytest.TempPathFactory) -> ChainStore:
+    store = open_store(tmp_path_factory.mktemp("eth") / "store")
+    store.ingest(read_ethereum_etl(world / "eth"), chain="eth")
+    store.build_index("eth")
+    return store
+
+
+def _tagged(world: Path, tag: str) -> list[str]:
+    """Hashes of the transactions of ``tag``, in block order."""
+    t = pq.read_table(world / "truth" / "eth_transactions.parquet").to_pydict()
+    rows = sorted(zip(t["block_number"], t["hash"], t["tag"], strict=True))
+    return [h for _, h, tg in rows if tg == tag]
+
+
+def _edge(store: ChainStore, tx_hash: str, token: int = int(NO_ID)) -> int:
+    g = store.account_graph("eth")
+    t = store.tx_id("eth", tx_hash)
+    (e,) = np.flatnonzero((g.edge_tx == t) & (g.edge_token == token) & (g.edge_value > 0))
+    return int(e)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("model", ["poison", "haircut", "fifo", "lifo"])
+def test_backward_from_the_last_hack_hop_reaches_the_bridge(
+    world: Path, eth_store: ChainStore, model: str, exact: bool
+) -> None:
+    """The ether of a branch's last hop came, hop by hop, from the drain, the theft and the
+    bridge's genesis allocation: the trace passes exactly that chain and ends as origin."""
+    g = eth_store.account_graph("eth")
+    (theft,) = [_edge(eth_store, h) for h in _tagged(world, "bridge_hack/theft")]
+    hops = [_edge(eth_store, h) for h in _tagged(world, "bridge_hack/hop")]
+    splits = [_edge(eth_store, h) for h in _tagged(world, "bridge_hack/split")]
+    n_hops = len(hops) // len(splits)
+    last = hops[-1]
+    chain, at = [last], int(g.edge_src[last])
+    while at != g.edge_dst[theft]:  # walk the branch back by its only receipts
+        (e,) = [x for x in hops + splits if g.edge_dst[x] == at]
+        chain.append(e)
+        at = int(g.edge_src[e])
+    bridge = int(g.edge_src[theft])
+    tr = trace(g, start=Start.transfer(last), model=model, direction="backward",
+               max_hops=n_hops + 2, exact=exact)  # fmt: skip
+    (genesis,) = tr.item_ref[np.array(tr.status_names()) == "origin"].tolist()
+    assert (g.edge_src[genesis], g.edge_dst[genesis], g.edge_kind[genesis]) == (NO_ID, bridge, 3)
+    assert tr.item_ref.tolist() == [*chain, theft, genesis]
+    rows = {r["id"]: r for r in tr.by_address.rows()}
+    assert set(rows) == {int(g.edge_src[e]) for e in [*chain, theft]}
+    assert rows[bridge]["first_hop"] == n_hops + 1
+    whole = g.edge_value[genesis] if model == "poison" else g.edge_value[last]
+    assert tr.ended == {"held": 0, "origin": pytest.approx(whole, rel=1e-12)}
+
+
+def test_backward_from_a_scam_cash_out_reaches_the_victims(
+    world: Path, eth_store: ChainStore
+) -> None:
+    """Haircut: the collector's pool mixes every platform's consolidation; each platform's
+    coins were the victims' investments, held by the victims since genesis (the token's
+    genesis balances have no export row, so they rest there as held)."""
+    g = eth_store.account_graph("eth")
+    usdt = int(np.unique(g.edge_token[g.edge_kind == 2])[0])
+    (cash_out, *_) = [
+        _edge(eth_store, h, usdt) for h in _tagged(world, "pig_butchering_usdt/cash_out")
+    ]
+    invest = [_edge(eth_store, h, usdt) for h in _tagged(world, "pig_butchering_usdt/investment")]
+    gather = [
+        _edge(eth_store, h, usdt) for h in _tagged(world, "pig_butchering_usdt/consolidation")
+    ]
+    tr = trace(g, start=Start.transfer(cash_out), model="haircut", direction="backward",
+               token=usdt)  # fmt: skip
+    hop = {r["id"]: r["first_hop"] for r in tr.by_address.rows()}
+    held = {r["id"] for r in tr.by_address.rows() if r["held"] > 1e-6}
+    assert {a for a, h in hop.items() if h == 1} == {int(g.edge_src[e]) for e in gather}
+    assert held == {int(g.edge_src[e]) for e in invest}
+    assert all(hop[a] == 2 for a in held)
+    assert tr.ended == {"held": pytest.approx(g.edge_value[cash_out], rel=1e-9)}

@@ -1,16 +1,21 @@
 """numba replay of account-chain taint (TRACING.md, "balances are pools"), float64.
 
 Only addresses that ever hold taint get a slot (typed dict addr -> slot); a slot's
-opening balance is summed from the address's own edges when it first receives taint.
+opening balance is summed from the address's own edges when it first receives taint: the
+pool a replay from the first edge would hold, where a send never takes a pool below zero.
+``missing`` gives per edge the units its sender lacked (data without allocations, rewards
+or a history before the first block), so that sum is received − sent + lacked.
 Backward traces run the same replay over the time-reversed, direction-swapped edges (see
-``taint_account``); ``base`` then holds each address's final balance, so a pool opens at
-the balance the address had at that point of the real chain.
+``taint_account``); ``base`` then holds each address's final pool, so a pool opens at the
+one the forward replay shows at that point, and undoing a send that lacked units takes
+those units off again (``_peel``): their taint stays with the address, its origin.
 Ordered pools (FIFO/LIFO) are a line ``[lo, hi)`` of units, oldest first, whose tainted
 runs form a doubly linked list of nodes (``nodes`` columns start, length; ``links``
 columns prev, next); a send takes ``[lo, lo + v)`` (FIFO) or ``[hi - v, hi)`` (LIFO).
 
 ``g`` = (edge_src, edge_dst, edge_token, edge_value, edge_time, in_ptr, in_idx,
-out_ptr, out_idx, base: per address or empty); ``opt`` = (cluster, stop_addr, max_hops,
+out_ptr, out_idx, base: per address (backward) or empty (forward), lacked: per edge);
+``opt`` = (cluster, stop_addr, max_hops,
 dust, t_lo, t_hi, model, token, sink status: where taint sent to NO_ID ends).
 """
 
@@ -38,25 +43,45 @@ from chainsleuth.analysis._taint_utxo_kernels import (
 )
 
 Arrays = tuple[Any, ...]
-# slot columns: balance, taint, hop, received, head node, tail node, lo, hi
-S_BAL, S_TAINT, S_HOP, S_RECV, S_HEAD, S_TAIL, S_LO, S_HI = range(8)
+# slot columns: balance, taint, hop, received, head node, tail node, lo, hi, origin
+# (taint on units the data never shows arriving: backward, see ``_peel``)
+S_BAL, S_TAINT, S_HOP, S_RECV, S_HEAD, S_TAIL, S_LO, S_HI, S_ORIG = range(9)
 _NO_ID = 0xFFFFFFFF
 
 
 @numba.njit(cache=True)
+def missing(src: Any, dst: Any, tok: Any, val: Any, token: Any, n_addr: Any) -> Arrays:
+    """Replay ``token``'s edges in order, no pool below zero: per edge the units its
+    sender lacked (data may miss allocations, rewards or fees), and every final pool."""
+    pool = np.zeros(n_addr)
+    lacked = np.zeros(src.shape[0])
+    for e in range(src.shape[0]):
+        if tok[e] != token:
+            continue
+        a, b, v = src[e], dst[e], val[e]
+        if a != _NO_ID:  # send, then receive: a transfer to oneself never lacks less
+            lacked[e] = max(v - pool[a], 0.0)
+            pool[a] = max(pool[a] - v, 0.0)
+        if b != _NO_ID:
+            pool[b] += v
+    return lacked, pool
+
+
+@numba.njit(cache=True)
 def opening(a: Any, e: Any, g: Arrays, token: Any) -> float:
-    """Balance of ``a`` in ``token`` before edge ``e`` (never below zero: data may miss
-    allocations, rewards or fees)."""
-    bal = g[9][a] if g[9].shape[0] > 0 else 0.0
+    """Pool of ``a`` in ``token`` before edge ``e``: received − sent + lacked (forward);
+    backward the final pool + undone sends (less what they lacked) − undone receipts."""
+    back = g[9].shape[0] > 0
+    bal = g[9][a] if back else 0.0
     for k in range(g[5][a], g[5][a + 1]):
         x = g[6][k]
         if x < e and g[2][x] == token:
-            bal += g[3][x]
+            bal += g[3][x] - (g[10][x] if back else 0.0)
     for k in range(g[7][a], g[7][a + 1]):
         x = g[8][k]
         if x < e and g[2][x] == token:
-            bal -= g[3][x]
-    return max(bal, 0.0)
+            bal -= g[3][x] - (0.0 if back else g[10][x])
+    return max(bal, 0.0)  # float sums may dip a hair below zero
 
 
 @numba.njit(cache=True)
@@ -67,7 +92,7 @@ def _slot(st: Arrays, a: Any, e: Any, g: Arrays, token: Any) -> Arrays:
         return st, index[a]
     slots = grow(slots, n + 1)
     bal = opening(a, e, g, token)
-    slots[n] = np.array([bal, 0.0, -1.0, 0.0, -1.0, -1.0, 0.0, bal])
+    slots[n] = np.array([bal, 0.0, -1.0, 0.0, -1.0, -1.0, 0.0, bal, 0.0])
     index[a] = n
     return (slots, n + 1, index, st[3], st[4], st[5]), n
 
@@ -163,13 +188,25 @@ def _send(st: Arrays, s: Any, v: Any, model: Any) -> Arrays:
     slots[s, S_BAL] = bal - v
     empty = np.zeros(0, np.float64)
     if model == HAIRCUT:
-        carried = v * slots[s, S_TAINT] / bal if bal > 0 else 0.0
+        # a send that empties the pool takes all its taint (v * t / v may round off it)
+        carried = slots[s, S_TAINT] if v >= bal else v * slots[s, S_TAINT] / bal
         slots[s, S_TAINT] = max(slots[s, S_TAINT] - carried, 0.0)
         return carried, empty, empty
     if model == POISON:
         return (v if slots[s, S_HOP] >= 0 else 0.0), empty, empty
     offs, lens = _take(st, s, v, model == LIFO)
     return lens.sum(), offs, lens
+
+
+@numba.njit(cache=True)
+def _peel(st: Arrays, s: Any, v: Any, model: Any) -> None:
+    """Backward: take off pool ``s`` the ``v`` units a forward replay creates when the
+    address sends more than it holds. The send took them after every unit it held, so
+    they sit at the old end of the line (FIFO: the newest units of the slice; LIFO: its
+    bottom); their taint (poison: all of them) has no earlier source in the data and
+    stays as origin."""
+    carried, _, _ = _send(st, s, v, FIFO if model == LIFO else model)
+    st[0][s, S_ORIG] += carried
 
 
 @numba.njit(cache=True)
@@ -183,28 +220,32 @@ def _hop(cluster: Any, a: Any, b: Any, hop: float) -> float:
 @numba.njit(cache=True)
 def new_state() -> Arrays:
     index = Dict.empty(key_type=types.int64, value_type=types.int64)
-    return (np.zeros((16, 8)), 0, index, np.zeros((16, 2)), np.zeros((16, 2)), 0)
+    return (np.zeros((16, 9)), 0, index, np.zeros((16, 2)), np.zeros((16, 2)), 0)
 
 
 @numba.njit(cache=True)
-def seed(st: Arrays, a: Any, amount: Any, e: Any, g: Arrays, token: Any) -> Arrays:
+def seed(st: Arrays, a: Any, amount: Any, e: Any, g: Arrays, token: Any, model: Any) -> Arrays:
     """Taint ``amount`` units at ``a`` before edge ``e``, after its clean opening balance
-    (raised to ``amount`` when the data shows less)."""
+    (raised to ``amount`` when the data shows less; backward those extra units have no
+    source in the data: ``model``'s origin at ``a``)."""
     st, s = _slot(st, a, e, g, token)
     slots = st[0]
+    lacked = max(amount - slots[s, S_BAL], 0.0)
     clean = max(slots[s, S_BAL] - amount, 0.0)
     slots[s, S_BAL], slots[s, S_HI] = clean, clean
     st = _append(st, s, np.zeros(1), np.full(1, amount), amount)
     st[0][s, S_BAL] += amount
     st[0][s, S_TAINT], st[0][s, S_HOP], st[0][s, S_RECV] = amount, 0.0, amount
+    if g[9].shape[0] > 0 and lacked > 0:
+        _peel(st, s, lacked, model)
     return st
 
 
 @numba.njit(cache=True)
 def replay(st: Arrays, e0: Any, g: Arrays, opt: Arrays) -> Arrays:
     """Replay edges ``e0..`` of the token; returns (state, items: edge, taint, hop, status)."""
-    src, dst, tok, val, when = g[0], g[1], g[2], g[3], g[4]
-    model, token = opt[6], opt[7]
+    src, dst, tok, val, when, lacked = g[0], g[1], g[2], g[3], g[4], g[10]
+    model, token, back = opt[6], opt[7], g[9].shape[0] > 0
     items = np.zeros((16, 4))
     ni = 0
     for e in range(e0, src.shape[0]):
@@ -237,6 +278,8 @@ def replay(st: Arrays, e0: Any, g: Arrays, opt: Arrays) -> Arrays:
                 slots[d, S_RECV] += give
                 if slots[d, S_HOP] < 0:
                     slots[d, S_HOP] = hop
+            if back and lacked[e] > 0:  # undoing a send of more than the pool held
+                _peel(st, d, lacked[e], model)
     return st, items[:ni]
 
 
@@ -257,5 +300,6 @@ def held(st: Arrays, model: Any) -> Arrays:
                 total += st[3][x, 1]
                 x = int(st[4][x, 1])
             out[s] = total
+        out[s] += slots[s, S_ORIG]
     order = np.argsort(keys)
     return keys[order], out[order], slots[order, S_RECV].copy(), slots[order, S_HOP].copy()

@@ -21,14 +21,18 @@ Conventions TRACING.md leaves open:
   takes the units out of the sender's pool; the receiver gets them as clean. Stopped
   taint plus held taint equals the start taint (haircut, FIFO, LIFO).
 - Balances come from the graph's edges of that asset; data that misses allocations,
-  rewards or gas never drives a pool below zero (the missing units count as clean).
+  rewards or gas never drives a pool below zero (the missing units count as clean and
+  leave with the send that lacked them). A pool opens, wherever the trace first needs
+  it, at what a replay of the address's edges from the first one shows under that rule:
+  received − sent + lacked (``_taint_account_kernels.missing``), not ``max(received −
+  sent, 0)``, which forgets that an earlier send already lacked units.
 - At cluster level a transfer inside one cluster keeps the sender's hop.
 - Taint sent to no receiver (NO_ID: a contract creation without one) rests there:
   ``ended["unspent"]``.
 - TIHO is not defined for pools (``Invalid``).
 
 Backward (where value came from) is the forward replay run over the edges in reverse
-order with sender and receiver swapped, each pool opening at the balance the real chain
+order with sender and receiver swapped, each pool opening at the pool the forward replay
 shows at that point. That mirror is exact for every model:
 
 - haircut: undoing a receipt of ``w`` into A hands its sender ``w * taint(A) /
@@ -37,15 +41,21 @@ shows at that point. That mirror is exact for every model:
   receipts; LIFO: likewise, and a send had taken the newest units, so undoing it puts
   them back on top;
 - poison: every transfer into a tainted address before the traced point taints its
-  sender wholly (hop + 1).
+  sender wholly (hop + 1);
+- units a send lacked (forward: clean units that appear at that send) are taken off again
+  where backward undoes the send, and so are start units beyond the opening pool: the
+  data shows no source for them, so their taint stays with that address (``held``, its
+  origin). What a transfer ``s`` delivers into ``t`` forward is what ``t`` owes to ``s``
+  backward, for every pair, lacking senders included.
 
 Start: a transfer (the units its sender paid out, sender at hop 0), or ``amount`` units
 (``None``: the whole balance) held by an address just before edge ``at``: the units it
 would pay out first under the model (FIFO the oldest, LIFO the newest; haircut and
 poison have no order). Items are the transfers the traced value passed through; per
 address, ``received`` is the traced value that passed through it and ``held`` what it
-already held when the data begins (its origin). Reward edges (sender NO_ID) end as
-``ended["origin"]``. Conservation: start = Σ held + Σ origin + Σ stopped.
+already held when the data begins or the data never shows arriving (its origin). Reward
+and genesis edges (sender NO_ID) end as ``ended["origin"]``. Conservation: start = Σ held
++ Σ origin + Σ stopped.
 
 Per address (both directions, in replay order): held = opening + received − sent, the
 opening taint being zero (the start amount counts as received by the start address) and
@@ -69,28 +79,22 @@ from chainsleuth.analysis.trace_result import STATUS_NAMES, Trace, summaries
 from chainsleuth.errors import Invalid
 
 
-def _arrays(g: AccountGraph) -> tuple[object, ...]:
+def _arrays(g: AccountGraph, token: np.int64) -> tuple[object, ...]:
+    lacked, _ = k.missing(g.edge_src, g.edge_dst, g.edge_token, g.edge_value, token,
+                          g.n_addresses)  # fmt: skip
     return (
         g.edge_src, g.edge_dst, g.edge_token, g.edge_value, g.edge_time,
         g.addr_in.indptr, g.addr_in.indices.astype(np.int64),
-        g.addr_out.indptr, g.addr_out.indices.astype(np.int64), np.zeros(0),
+        g.addr_out.indptr, g.addr_out.indices.astype(np.int64), np.zeros(0), lacked,
     )  # fmt: skip
-
-
-def _final_balances(g: AccountGraph, token: np.int64) -> npt.NDArray[np.float64]:
-    """Every address's balance after the last edge of ``token`` (received - sent)."""
-    keep = g.edge_token == token
-    src, dst, val = g.edge_src[keep], g.edge_dst[keep], g.edge_value[keep]
-    n = g.n_addresses
-    got = np.bincount(dst[dst != NO_ID], val[dst != NO_ID], minlength=n)
-    gave = np.bincount(src[src != NO_ID], val[src != NO_ID], minlength=n)
-    return np.asarray(got[:n] - gave[:n], np.float64)
 
 
 def _reversed(g: AccountGraph, token: np.int64) -> tuple[object, ...]:
     """The edges last first, sender and receiver swapped; edge ``e`` becomes
-    ``n - 1 - e``. Pools open from the final balances, so each is the real one."""
+    ``n - 1 - e``. Pools open from the final ones, so each is the forward replay's."""
     last = np.int64(g.n_edges - 1)
+    lacked, final = k.missing(g.edge_src, g.edge_dst, g.edge_token, g.edge_value, token,
+                              g.n_addresses)  # fmt: skip
 
     def flip(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
         return np.ascontiguousarray(a[::-1])
@@ -98,7 +102,7 @@ def _reversed(g: AccountGraph, token: np.int64) -> tuple[object, ...]:
     return (
         flip(g.edge_dst), flip(g.edge_src), flip(g.edge_token), flip(g.edge_value),
         flip(g.edge_time), g.addr_out.indptr, last - g.addr_out.indices.astype(np.int64),
-        g.addr_in.indptr, last - g.addr_in.indices.astype(np.int64), _final_balances(g, token),
+        g.addr_in.indptr, last - g.addr_in.indices.astype(np.int64), final, flip(lacked),
     )  # fmt: skip
 
 
@@ -151,20 +155,21 @@ def trace_account(
     if exact:
         rp, start = ex.replay(g, s, holder, at, transfer=transfer, amount=amount)
         return _result(g, s, rp.held(), rp.item_arrays(), start, exact=True)
-    arrays = _reversed(g, token) if back else _arrays(g)
+    arrays = _reversed(g, token) if back else _arrays(g, token)
     first = np.zeros((0, 4))
     if transfer is not None:
         amount = float(g.edge_value[transfer])
         first = np.array([[transfer, amount, 0, 0]], np.float64)
     elif amount is None:
         amount = k.opening(holder, at, arrays, token)
-    st = k.seed(k.new_state(), holder, float(amount), at, arrays, token)
+    model = np.int64(MODELS.index(s.model))
+    st = k.seed(k.new_state(), holder, float(amount), at, arrays, token, model)
     st, items = k.replay(st, at, arrays, _options(g, s))
     if back:
         items[:, 0] = g.n_edges - 1 - items[:, 0]
     items = np.concatenate((first, items))
     cols = (items[:, 0].astype(np.int64), items[:, 1], items[:, 2], items[:, 3].astype(np.uint8))
-    pools = k.held(st, np.int64(MODELS.index(s.model)))
+    pools = k.held(st, model)
     return _result(g, s, pools, cols, float(amount), exact=False)
 
 

@@ -50,7 +50,12 @@ class EthRun:
         self.log = EthLog()
 
     def run(self, n_blocks: int, planned: dict[int, EthTxs], per_block: int) -> None:
-        """Genesis (block 0, no transactions), then blocks 1..``n_blocks``."""
+        """Genesis (block 0: the ether allocations, no transactions), then blocks
+        1..``n_blocks``."""
+        st = self.state
+        funded = np.flatnonzero(st.genesis_gwei.view > 0)
+        self.writer.genesis(funded, st.genesis_gwei.view[funded])
+        st.seen.view[funded] = True
         self._block(0, EthTxs.empty())
         for h in range(1, n_blocks + 1):
             parts = [payments(self.sim, self.state, self.pop, self.rng, per_block)]

@@ -1,5 +1,9 @@
 """The account chain written as ethereum-etl exports: blocks.csv, transactions.csv,
-token_transfers.csv (and tokens.csv), with ethereum-etl's exact columns and text forms.
+token_transfers.csv, traces.csv (and tokens.csv), with ethereum-etl's exact columns and
+text forms. traces.csv holds the genesis allocations of ether only, as ``export_traces
+--genesis-traces`` writes them for block 0 (the chain has no internal value transfers, and
+root call traces would repeat the transactions); without them the units every address
+starts with would have no source in the data.
 
 Hex fields are lowercase ``0x`` text, integers decimal, empty fields null (nothing between
 the commas); ether values are wei. Hashes and trie roots are pseudo-random bytes from the
@@ -36,6 +40,11 @@ TX_COLUMNS = (
 )
 TRANSFER_COLUMNS = (
     "token_address,from_address,to_address,value,transaction_hash,log_index,block_number"
+)
+TRACE_COLUMNS = (
+    "block_number,transaction_hash,transaction_index,from_address,to_address,value,input,"
+    "output,trace_type,call_type,reward_type,gas,gas_used,subtraces,trace_address,error,"
+    "status,trace_id"
 )
 TOKEN_COLUMNS = "address,symbol,name,decimals,total_supply,block_number"
 EMPTY_UNCLES = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
@@ -119,12 +128,35 @@ class EthWriter:
         self.blocks = _Csv(out_dir / "blocks.csv", BLOCK_COLUMNS)
         self.txs = _Csv(out_dir / "transactions.csv", TX_COLUMNS)
         self.transfers = _Csv(out_dir / "token_transfers.csv", TRANSFER_COLUMNS)
+        self.traces = _Csv(out_dir / "traces.csv", TRACE_COLUMNS)
         self.truth_path = truth_dir / "eth_transactions.parquet"
         self.truth: pq.ParquetWriter | None = None
         self.pending: list[EthBlock] = []
         self.n_pending = 0
         self.tx_count = 0
-        self.paths = [self.blocks.path, self.txs.path, self.transfers.path]
+        self.paths = [self.blocks.path, self.txs.path, self.transfers.path, self.traces.path]
+
+    def genesis(self, addrs: I64, gwei: I64) -> None:
+        """Ether allocated at genesis as ethereum-etl's genesis traces: block 0, no
+        transaction and no sender, ``trace_type`` genesis, status 1; ids ``genesis_0_<i>``
+        numbered, as ethereum-etl numbers block-level traces, by receiving address."""
+        text = hex_text(self.state.raw(addrs))
+        order = pc.sort_indices(text)
+        n = len(addrs)
+        none = pa.nulls(n, pa.string())
+
+        def const(value: str) -> pa.Array:
+            return pa.array([value] * n, pa.string())
+
+        ids = pc.binary_join_element_wise(const("genesis_0"), _dec(np.arange(n)), "_")
+        self.traces.write({
+            "block_number": const("0"), "transaction_hash": none, "transaction_index": none,
+            "from_address": none, "to_address": text.take(order),
+            "value": _wei(gwei).take(order), "input": none, "output": none,
+            "trace_type": const("genesis"), "call_type": none, "reward_type": none, "gas": none,
+            "gas_used": none, "subtraces": const("0"), "trace_address": none, "error": none,
+            "status": const("1"), "trace_id": ids,
+        })  # fmt: skip
 
     def write(self, block: EthBlock) -> None:
         self.pending.append(block)
@@ -233,7 +265,7 @@ class EthWriter:
 
     def close(self) -> None:
         self.flush()
-        for f in (self.blocks, self.txs, self.transfers):
+        for f in (self.blocks, self.txs, self.transfers, self.traces):
             f.close()
         if self.truth is not None:
             self.truth.close()

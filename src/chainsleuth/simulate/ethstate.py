@@ -38,7 +38,7 @@ class EthState:
         self.nonce = Growable(np.int64)
         self.genesis_gwei = Growable(np.int64)
         self.genesis_usdt = Growable(np.int64)
-        self.seen = Growable(np.bool_)  # named by a transaction or token transfer
+        self.seen = Growable(np.bool_)  # named by a transaction, token transfer or genesis trace
 
     def __len__(self) -> int:
         return self.owner.n
@@ -57,7 +57,8 @@ class EthState:
         return int(self.new([owner], role)[0])
 
     def endow(self, addrs: I64, gwei: I64, usdt: I64) -> None:
-        """Genesis balances (the chain's genesis state, not transactions)."""
+        """Genesis balances (the chain's genesis state, not transactions; the ether is
+        exported as genesis traces, the token units have no export row)."""
         np.add.at(self.gwei.view, addrs, gwei)
         np.add.at(self.usdt.view, addrs, usdt)
         np.add.at(self.genesis_gwei.view, addrs, gwei)

@@ -1,10 +1,10 @@
 """The account chain of a world: population, scenarios, blocks, exports and ground truth.
 
 Written under ``eth/`` as ethereum-etl exports (``blocks.csv``, ``transactions.csv``,
-``token_transfers.csv``, ``tokens.csv``); ground truth in ``truth/eth_addresses.parquet``
-(every address: owner entity, wallet role, genesis balances) and
-``truth/eth_transactions.parquet`` (hash, block, tag); scenario roles join the world's
-``truth/roles.parquet`` with kind ``eth_address``.
+``token_transfers.csv``, ``traces.csv`` with the genesis ether, ``tokens.csv``); ground
+truth in ``truth/eth_addresses.parquet`` (every address: owner entity, wallet role,
+genesis balances) and ``truth/eth_transactions.parquet`` (hash, block, tag); scenario
+roles join the world's ``truth/roles.parquet`` with kind ``eth_address``.
 """
 
 from __future__ import annotations

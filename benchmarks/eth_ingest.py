@@ -3,7 +3,8 @@
     python -m benchmarks.eth_ingest [--txs N] [--quick]
 
 The export is the simulator's account chain (``simulate_world`` writes ``eth/blocks.csv``,
-``transactions.csv`` and ``token_transfers.csv`` with ethereum-etl's columns): a classroom
+``transactions.csv``, ``token_transfers.csv`` and genesis ``traces.csv`` with ethereum-etl's
+columns; the floor reads every one of them): a classroom
 world whose account chain is stretched to about N transactions, with users scaled so that
 addresses recur as in a busy chain. Measured, best of one run each on the same files:
 

@@ -4,13 +4,14 @@ One explicit schema covers block and transaction records (the stream form mixes 
 one file); fields outside it (``script_asm``, the inputs' ``script_hex``...) are skipped
 while parsing. Each chunk is whole lines; its table gains ``_line``, the line each record
 came from. When pyarrow refuses a chunk, its lines are walked in Python against the schema
-to name the line and field at fault.
+to name the line and field at fault. A file out of block order (bitcoin-etl's parallel
+batches) is read from a sorted copy (:mod:`._block_order`); lines keep their numbers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +19,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
+from chainsleuth.chain.readers._block_order import (
+    Readable,
+    block_order,
+    in_block_order,
+    json_layout,
+)
 from chainsleuth.chain.readers._etl_columns import I64
 from chainsleuth.chain.readers._etl_tables import record_kind
 from chainsleuth.errors import MalformedRecord
@@ -47,6 +54,7 @@ SCHEMA = pa.schema(
 )
 # fmt: on
 _PARSE = pj.ParseOptions(explicit_schema=SCHEMA, unexpected_field_behavior="ignore")
+LAYOUT = json_layout("number", "block_number")  # a block's height, a transaction's block
 CHUNK_BYTES = 32 << 20
 PARSE_BLOCK = 4 << 20  # pyarrow parses blocks of a chunk on its threads
 
@@ -95,12 +103,12 @@ def streamable(path: Path) -> bool:
     return kind == "blocks" or (kind == "transactions" and nested)
 
 
-def _locate(path: Path, first_line: int, chunk: bytes, exc: Exception) -> NoReturn:
+def _locate(path: Path, first_line: int, chunk: bytes, exc: Exception, src: Readable) -> NoReturn:
     """Raise for the first line of a refused chunk that does not fit the schema."""
     for number, line in enumerate(chunk.split(b"\n"), first_line):
         if not line.strip():
             continue
-        where = f"line {number}"
+        where = f"line {src.line(number)}"
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -111,9 +119,9 @@ def _locate(path: Path, first_line: int, chunk: bytes, exc: Exception) -> NoRetu
         found = _walk(record, SCHEMA)
         if found is not None:
             raise MalformedRecord(path=path, record=where, field=found[0], reason=found[1]) from exc
-    last = first_line + chunk.count(b"\n")
+    ends = sorted(src.line(n) for n in (first_line, first_line + chunk.count(b"\n") - 1))
     reason = f"not bitcoin-etl JSON: {exc}"
-    raise MalformedRecord(path=path, record=f"lines {first_line}-{last}", reason=reason) from exc
+    raise MalformedRecord(path=path, record=f"lines {ends[0]}-{ends[1]}", reason=reason) from exc
 
 
 def _line_numbers(chunk: bytes, rows: int, first_line: int) -> I64:
@@ -147,15 +155,21 @@ def _parse(piece: bytes, block_size: int) -> pa.Table:
     return pj.read_json(pa.BufferReader(piece), read_options=options, parse_options=_PARSE)
 
 
-def read_chunks(path: Path) -> Iterator[pa.Table]:
-    """The records of a JSON-lines file in tables of about CHUNK_BYTES of text."""
-    for first_line, piece in _pieces(path):
-        try:
-            table = _parse(piece, PARSE_BLOCK)
-        except pa.ArrowInvalid:
-            try:  # a line longer than a parse block, or a bad record: parse it whole
-                table = _parse(piece, len(piece) + 1)
-            except pa.ArrowInvalid as exc:
-                _locate(path, first_line, piece, exc)
-        lines = _line_numbers(piece, table.num_rows, first_line)
-        yield table.append_column("_line", pa.array(lines))
+def read_chunks(path: Path, *, tmp_dir: Path | None = None) -> Generator[pa.Table, None, None]:
+    """The records of a JSON-lines file in tables of about CHUNK_BYTES of text.
+
+    A file out of block order is read from a sorted copy under ``tmp_dir``; ``_line``
+    is always the line in ``path``.
+    """
+    order = block_order(path, LAYOUT)
+    with in_block_order(path, LAYOUT, order, tmp_dir=tmp_dir) as src:
+        for first_line, piece in _pieces(src.path):
+            try:
+                table = _parse(piece, PARSE_BLOCK)
+            except pa.ArrowInvalid:
+                try:  # a line longer than a parse block, or a bad record: parse it whole
+                    table = _parse(piece, len(piece) + 1)
+                except pa.ArrowInvalid as exc:
+                    _locate(path, first_line, piece, exc, src)
+            lines = _line_numbers(piece, table.num_rows, first_line)
+            yield table.append_column("_line", pa.array(src.lines(lines)))

@@ -1,12 +1,12 @@
 """Streaming assembly of bitcoin-etl JSON lines into canonical batches.
 
-bitcoin-etl writes each file in block order, so a block is complete once every file has
-read past its height. The files are read chunk by chunk, always the one that is furthest
-behind; a batch is emitted as soon as ``batch_blocks`` complete blocks are at hand, and
-only the records of unfinished blocks stay buffered. Within a chunk (about
-:data:`~chainsleuth.chain.readers._etl_json.CHUNK_BYTES` of text) records may come in any
-order; a record whose block was already emitted (a file going back below what it has
-passed, or a block given twice) is refused with an error naming it.
+Each file is read in block order (one out of order, as bitcoin-etl's parallel batches
+leave it, from a sorted copy: see :mod:`._block_order`), so a block is complete once
+every file has read past its height. The files are read chunk by chunk, always the one
+that is furthest behind; a batch is emitted as soon as ``batch_blocks`` complete blocks
+are at hand, and only the records of unfinished blocks stay buffered. A block given
+twice is refused, and so is a record whose block was already emitted (its block number
+was unreadable when the file's order was checked), with an error naming it.
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def _in_block_order(txs: pa.Table) -> pa.Table:
 def _late(height: int | None, emitted: int) -> str:
     what = "this block" if height is None else f"block {height}"
     return (
-        f"{what} comes after block {emitted} was read: it appears twice, or the file is "
-        "not in block order (each file must be)"
+        f"{what} comes after block {emitted} was read: it appears twice, or its block "
+        "number was not readable when the file's block order was checked"
     )
 
 
@@ -158,22 +158,31 @@ _EMPTY_TXS = empty_table(
 )
 
 
-def stream_json(paths: Sequence[Path], batch_blocks: int) -> Iterator[ChainBatch]:
-    """Canonical batches of ``batch_blocks`` blocks from bitcoin-etl JSON-lines files."""
+def stream_json(
+    paths: Sequence[Path], batch_blocks: int, *, tmp_dir: Path | None = None
+) -> Iterator[ChainBatch]:
+    """Canonical batches of ``batch_blocks`` blocks from bitcoin-etl JSON-lines files.
+
+    Sorted copies of files out of block order go under ``tmp_dir``.
+    """
     window = _Window(paths)
-    sources = {i: read_chunks(path) for i, path in enumerate(paths)}
+    sources = {i: read_chunks(path, tmp_dir=tmp_dir) for i, path in enumerate(paths)}
     passed = dict.fromkeys(sources, -1)
-    while sources:
-        behind = min(sources, key=lambda i: passed[i])
-        chunk = next(sources[behind], None)
-        if chunk is None:
-            del sources[behind]
-        else:
-            chunk = chunk.append_column("_file", pa.array(np.full(chunk.num_rows, behind)))
-            passed[behind] = max(passed[behind], window.add(chunk))
-        below = min((passed[i] for i in sources), default=float("inf"))
-        ready = window.ready(below)
-        while ready and (len(ready) >= batch_blocks or not sources):
-            yield window.emit(ready[:batch_blocks])
-            ready = ready[batch_blocks:]
+    try:
+        while sources:
+            behind = min(sources, key=lambda i: passed[i])
+            chunk = next(sources[behind], None)
+            if chunk is None:
+                del sources[behind]
+            else:
+                chunk = chunk.append_column("_file", pa.array(np.full(chunk.num_rows, behind)))
+                passed[behind] = max(passed[behind], window.add(chunk))
+            below = min((passed[i] for i in sources), default=float("inf"))
+            ready = window.ready(below)
+            while ready and (len(ready) >= batch_blocks or not sources):
+                yield window.emit(ready[:batch_blocks])
+                ready = ready[batch_blocks:]
+    finally:  # sorted copies of files not read to the end are removed now
+        for chunks in sources.values():
+            chunks.close()
     window.orphans()

@@ -2,16 +2,19 @@
 
 A file is read in pieces of whole lines of about ``chunk_bytes``; each piece becomes a
 table of string columns (empty CSV fields and JSON nulls are null) with the line number
-of every row. Opening a file reads only its header or first record: enough to tell its
-kind and the block it starts at, so that a partitioned export is opened one file at a time.
+of every row. Opening a file reads its header or first record, to tell its kind, and
+scans its block numbers (:func:`~._block_order.block_order`), to learn the block it
+starts at and whether it is in block order, so that a partitioned export is read one
+file at a time. A file out of order is read from a copy in block order, made when the
+file is first read and removed when it is done; line numbers stay the original ones.
 """
 
 from __future__ import annotations
 
-import csv
+import functools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,6 +23,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from chainsleuth.chain.readers._block_order import (
+    Layout,
+    Order,
+    block_order,
+    csv_layout,
+    in_block_order,
+    json_layout,
+)
 from chainsleuth.chain.readers._evm import block_key
 from chainsleuth.chain.readers._evm_json import JsonFields, parse_piece
 from chainsleuth.errors import MalformedRecord
@@ -37,20 +48,27 @@ CSV_BLOCK = 1 << 20  # pyarrow parses blocks of a piece on its threads
 _ROW = re.compile(r"Row #-?\d+: ")
 
 Chunk = tuple[pa.Table, np.ndarray]  # string columns, line number per row
+Origin = Callable[[int], int]  # line of the file read -> line of the original file
 
 
 @dataclass(frozen=True)
 class Source:
-    """One export file: its kind, its block column, the block of its first row if known."""
+    """One export file: its kind, its block column, its block order (scanned once, when
+    first asked, so that files left unread are not scanned) and its pieces."""
 
     path: Path
     kind: str
-    first_block: int | None
-    open: Callable[[], Iterator[Chunk]]
+    order: Callable[[], Order]
+    open: Callable[[], Generator[Chunk, None, None]]
 
     @property
     def key(self) -> str:
         return block_key(self.kind)
+
+    @property
+    def first_block(self) -> int | None:
+        """The lowest block of the file, if any can be read."""
+        return self.order().first
 
 
 def kind_of(path: Path, columns: Any, *, explicit: bool) -> str | None:
@@ -64,11 +82,6 @@ def kind_of(path: Path, columns: Any, *, explicit: bool) -> str | None:
             path=path, record="header", reason="not an ethereum-etl export of a known kind"
         )
     return None
-
-
-def _block(value: Any) -> int | None:
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    return int(text) if text.isdigit() else None
 
 
 def pieces(fh: BinaryIO, first_line: int, chunk_bytes: int) -> Iterator[tuple[int, memoryview]]:
@@ -91,45 +104,69 @@ def pieces(fh: BinaryIO, first_line: int, chunk_bytes: int) -> Iterator[tuple[in
         line += block.count(b"\n", 0, cut)
 
 
-def open_source(path: Path, *, explicit: bool, chunk_bytes: int) -> Source | None:
-    """The file as a :class:`Source`; None when it is empty or (found in a folder) unknown."""
+def open_source(
+    path: Path, *, explicit: bool, chunk_bytes: int, tmp_dir: Path | None = None
+) -> Source | None:
+    """The file as a :class:`Source`; None when it is empty or (found in a folder) unknown.
+
+    A copy in block order, if the file needs one, goes under ``tmp_dir`` (default: the
+    system's temporary folder).
+    """
     if path.stat().st_size == 0:  # ethereum-etl writes empty files for empty ranges
         return None
     if path.name.endswith(".csv"):
-        return _open_csv(path, explicit=explicit, chunk_bytes=chunk_bytes)
-    return _open_json(path, explicit=explicit, chunk_bytes=chunk_bytes)
+        return _open_csv(path, explicit=explicit, chunk_bytes=chunk_bytes, tmp_dir=tmp_dir)
+    return _open_json(path, explicit=explicit, chunk_bytes=chunk_bytes, tmp_dir=tmp_dir)
 
 
-def _open_csv(path: Path, *, explicit: bool, chunk_bytes: int) -> Source | None:
+def _scan(path: Path, layout: Layout | None) -> Callable[[], Order]:
+    """The file's block order, scanned at the first call only."""
+    return functools.cache(
+        lambda: Order(True, None) if layout is None else block_order(path, layout)
+    )
+
+
+def _open_csv(
+    path: Path, *, explicit: bool, chunk_bytes: int, tmp_dir: Path | None
+) -> Source | None:
     with path.open(newline="") as f:
         header = f.readline().strip().split(",")
-        first = next(csv.reader([f.readline()]), [])
     kind = kind_of(path, header, explicit=explicit)
     if kind is None:
         return None
-    key = header.index(block_key(kind)) if block_key(kind) in header else len(first)
-    start = _block(first[key]) if key < len(first) else None
+    key = block_key(kind)
+    layout = csv_layout(header.index(key)) if key in header else None
+    order = _scan(path, layout)
 
-    def chunks() -> Iterator[Chunk]:
-        with path.open("rb") as fh:
+    def chunks() -> Generator[Chunk, None, None]:
+        copy = in_block_order(path, layout or Layout(), order(), tmp_dir=tmp_dir)
+        with copy as src, src.path.open("rb") as fh:
             fh.readline()
             for line, piece in pieces(fh, 2, chunk_bytes):
-                table = _csv_piece(path, piece, line, header)
-                yield table, np.arange(line, line + table.num_rows, dtype=np.int64)
+                table = _csv_piece(path, piece, line, header, src.line)
+                yield table, src.lines(np.arange(line, line + table.num_rows, dtype=np.int64))
 
-    return Source(path, kind, start, chunks)
+    return Source(path, kind, order, chunks)
 
 
-def _csv_piece(path: Path, piece: memoryview, first_line: int, header: list[str]) -> pa.Table:
-    """Every column as strings; a bad row raises naming its line."""
+def _csv_piece(
+    path: Path, piece: memoryview, first_line: int, header: list[str], origin: Origin
+) -> pa.Table:
+    """Every column as strings; a bad row raises naming its (original) line."""
     try:
-        return _parse_csv(path, piece, first_line, header, threads=True)
+        return _parse_csv(path, piece, first_line, header, origin, threads=True)
     except MalformedRecord:  # once more on one thread, to learn the line
-        return _parse_csv(path, piece, first_line, header, threads=False)
+        return _parse_csv(path, piece, first_line, header, origin, threads=False)
 
 
 def _parse_csv(
-    path: Path, piece: memoryview, first_line: int, header: list[str], *, threads: bool
+    path: Path,
+    piece: memoryview,
+    first_line: int,
+    header: list[str],
+    origin: Origin,
+    *,
+    threads: bool,
 ) -> pa.Table:
     bad: list[Any] = []
 
@@ -157,7 +194,7 @@ def _parse_csv(
             if "straddl" in str(exc) and attempt <= len(piece):
                 continue  # a row longer than a parse block: the piece as one block
             number = bad[0].number if bad and bad[0].number and bad[0].number > 0 else None
-            record = "?" if number is None else f"line {first_line + number - 1}"
+            record = "?" if number is None else f"line {origin(first_line + number - 1)}"
             reason = _ROW.sub("", str(exc))  # pyarrow counts rows of the piece, not the file
             raise MalformedRecord(path=path, record=record, reason=reason) from exc
     raise AssertionError("unreachable: the last attempt parses the piece as one block")
@@ -181,19 +218,24 @@ def _first_record(path: Path, *, explicit: bool) -> dict[str, Any] | None:
     return {}
 
 
-def _open_json(path: Path, *, explicit: bool, chunk_bytes: int) -> Source | None:
+def _open_json(
+    path: Path, *, explicit: bool, chunk_bytes: int, tmp_dir: Path | None
+) -> Source | None:
     record = _first_record(path, explicit=explicit)
     if record is None:
         return None
     kind = kind_of(path, record, explicit=explicit)
     if kind is None:
         return None
-    start = _block(record.get(block_key(kind)))
+    layout = json_layout(block_key(kind))
+    order = _scan(path, layout)
 
-    def chunks() -> Iterator[Chunk]:
+    def chunks() -> Generator[Chunk, None, None]:
         fields = JsonFields(record)
-        with path.open("rb") as fh:
+        copy = in_block_order(path, layout, order(), tmp_dir=tmp_dir)
+        with copy as src, src.path.open("rb") as fh:
             for line, piece in pieces(fh, 1, chunk_bytes):
-                yield parse_piece(path, piece, line, fields)
+                table, lines = parse_piece(path, piece, line, fields, src.line)
+                yield table, src.lines(lines)
 
-    return Source(path, kind, start, chunks)
+    return Source(path, kind, order, chunks)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,19 +128,22 @@ def _line_numbers(piece: memoryview, rows: int, first_line: int) -> np.ndarray:
     return (filled + first_line).astype(np.int64)
 
 
-def _python(path: Path, piece: memoryview, first_line: int) -> tuple[pa.Table, np.ndarray]:
+def _python(
+    path: Path, piece: memoryview, first_line: int, origin: Callable[[int], int]
+) -> tuple[pa.Table, np.ndarray]:
     """The piece parsed line by line: slower, but names the line pyarrow refused."""
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     for number, line in enumerate(bytes(piece).split(b"\n"), first_line):
         if not line.strip():
             continue
+        where = f"line {origin(number)}"
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedRecord(path=path, record=f"line {number}", reason=str(exc)) from exc
+            raise MalformedRecord(path=path, record=where, reason=str(exc)) from exc
         if not isinstance(record, dict):
-            raise MalformedRecord(path=path, record=f"line {number}", reason="not an object")
+            raise MalformedRecord(path=path, record=where, reason="not an object")
         records.append(record)
         lines.append(number)
     names = list(dict.fromkeys(k for r in records for k in r))
@@ -148,12 +152,19 @@ def _python(path: Path, piece: memoryview, first_line: int) -> tuple[pa.Table, n
 
 
 def parse_piece(
-    path: Path, piece: memoryview, first_line: int, fields: JsonFields
+    path: Path,
+    piece: memoryview,
+    first_line: int,
+    fields: JsonFields,
+    origin: Callable[[int], int],
 ) -> tuple[pa.Table, np.ndarray]:
-    """String columns of the records of ``piece`` (whole lines) and their line numbers."""
+    """String columns of the records of ``piece`` (whole lines) and their line numbers.
+
+    ``origin`` maps a line number to the one an error names (see :mod:`._block_order`).
+    """
     table = _arrow(piece, fields)
     if table is None:
-        return _python(path, piece, first_line)
+        return _python(path, piece, first_line, origin)
     columns = [_as_text(col.combine_chunks()) for col in table.columns]
     strings = pa.Table.from_arrays(columns, names=table.column_names)
     return strings, _line_numbers(piece, table.num_rows, first_line)

@@ -1,20 +1,22 @@
 """Streaming assembly of ethereum-etl export files into canonical account batches.
 
-ethereum-etl writes every file in block order, so a block is complete once every file
-has read past it (a file not yet opened has "read" up to the block its first row names).
-The files are read piece by piece, always the one that is furthest behind; whenever the
-complete blocks grow, their rows are turned into canonical tables (receipts and block
-times joined, token transfers decoded) and a batch is emitted for every ``batch_blocks``
-blocks at hand. Only rows of unfinished blocks, and fewer than ``batch_blocks`` converted
-blocks, stay buffered. Within a piece rows may come in any order; a row whose block was
-already taken (a file going back below what every file has passed) is refused with an
-error naming its file and line. Rows given twice (a CSV and a JSON copy of one export,
-overlapping partitions) arrive before their block completes and are kept once.
+Every file is read in block order (a file out of order, as ethereum-etl's parallel
+batches leave it, from a sorted copy: see :mod:`._block_order`), so a block is complete
+once every file has read past it (a file not yet opened has "read" up to its lowest
+block). The files are read piece by piece, always the one that is furthest behind;
+whenever the complete blocks grow, their rows are turned into canonical tables (receipts
+and block times joined, token transfers decoded) and a batch is emitted for every
+``batch_blocks`` blocks at hand. Only rows of unfinished blocks, and fewer than
+``batch_blocks`` converted blocks, stay buffered. Rows given twice (a CSV and a JSON copy
+of one export, overlapping partitions, one file repeating a row) arrive before their
+block completes and are kept once. A row whose block was already taken (its block number
+was unreadable when the file was sorted, yet parsed) is refused with an error naming its
+file and line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,8 +159,8 @@ def _one_chunk(table: pa.Table) -> pa.Table:
 
 def _late(block: int, below: int) -> str:
     return (
-        f"block {block} comes after blocks up to {below - 1} were read: it appears twice, "
-        "or the file is not in block order (each file must be)"
+        f"block {block} comes after blocks up to {below - 1} were read: its block number "
+        "was not readable when the file's block order was checked"
     )
 
 
@@ -169,16 +171,20 @@ def stream_batches(
     window = _Window(sources, batch_blocks, source)
     # a file not yet opened has passed every block before its first
     passed = {i: -1 if s.first_block is None else s.first_block for i, s in enumerate(sources)}
-    opened: dict[int, Iterator[Chunk]] = {}
-    while passed:
-        behind = min(passed, key=lambda i: (passed[i], i))
-        if behind not in opened:
-            opened[behind] = sources[behind].open()
-        chunk = next(opened[behind], None)
-        if chunk is None:
-            del passed[behind], opened[behind]
-        else:
-            passed[behind] = max(passed[behind], window.add(behind, chunk))
-        below = min(passed.values(), default=_END)
-        if below > window.below:
-            yield from window.take(below)
+    opened: dict[int, Generator[Chunk, None, None]] = {}
+    try:
+        while passed:
+            behind = min(passed, key=lambda i: (passed[i], i))
+            if behind not in opened:
+                opened[behind] = sources[behind].open()
+            chunk = next(opened[behind], None)
+            if chunk is None:
+                del passed[behind], opened[behind]
+            else:
+                passed[behind] = max(passed[behind], window.add(behind, chunk))
+            below = min(passed.values(), default=_END)
+            if below > window.below:
+                yield from window.take(below)
+    finally:  # sorted copies of files not read to the end are removed now
+        for pieces in opened.values():
+            pieces.close()

@@ -24,9 +24,12 @@ Facts of the format the canonical rows depend on:
 
 bitcoin-etl's own JSON lines (numbers as numbers, inputs/outputs nested) stream: they are
 parsed in chunks by pyarrow and converted column by column, batch by batch, holding only
-the blocks not yet complete (:mod:`~chainsleuth.chain.readers._etl_stream` says the order
-this needs: each file in block order, as bitcoin-etl writes it). CSV tables and other JSON
-shapes are read whole, record by record (:mod:`~chainsleuth.chain.readers._etl_tables`).
+the blocks not yet complete (:mod:`~chainsleuth.chain.readers._etl_stream`). Each file is
+first scanned for its block order; one whose lines are not in block order (bitcoin-etl
+writes its parallel batches as they finish) is read from a copy sorted on disk
+(:mod:`~chainsleuth.chain.readers._block_order`), errors still naming its own lines. CSV
+tables and other JSON shapes are read whole, record by record
+(:mod:`~chainsleuth.chain.readers._etl_tables`).
 """
 
 from __future__ import annotations
@@ -54,16 +57,17 @@ def _files(paths: Sequence[Path] | Path) -> list[Path]:
 
 
 def read_bitcoin_etl(
-    paths: Sequence[Path] | Path, *, batch_blocks: int = 500
+    paths: Sequence[Path] | Path, *, batch_blocks: int = 500, tmp_dir: Path | None = None
 ) -> Iterator[ChainBatch]:
     """Read bitcoin-etl / BigQuery ``crypto_bitcoin`` exports, blocks sorted by height.
 
     ``paths`` are files or folders (their ``*.json``, ``*.jsonl``, ``*.csv`` files whose
     first record or header is bitcoin-etl's; other files there are skipped).
-    A read without any transaction record yields blocks only.
+    A read without any transaction record yields blocks only. Copies in block order of
+    JSON-lines files out of order go under ``tmp_dir`` (default: the system's).
     """
     files = _files(paths)
     if files and all(streamable(f) for f in files):
-        yield from stream_json(files, batch_blocks)
+        yield from stream_json(files, batch_blocks, tmp_dir=tmp_dir)
     else:
         yield from read_tables(files, batch_blocks)

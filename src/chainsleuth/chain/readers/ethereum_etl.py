@@ -18,9 +18,12 @@ Several files of one kind (block-range partitions) are merged.
   them a batch's ``blocks`` table is empty.
 
 The files are streamed (see :mod:`._evm_stream`): memory holds about one piece of
-``chunk_bytes`` per file and one batch, whatever the size of the export. Each file must be
-in block order, as ethereum-etl writes it; a row for a block already read past is an
-error naming its file and line.
+``chunk_bytes`` per file and one batch, whatever the size of the export. Rows may come in
+any block order: ethereum-etl exports a range in batches on parallel workers and writes
+each batch as it finishes. Every file is first scanned for its block numbers (one column
+or key, without parsing the rest); a file in order streams as it is, one out of order is
+read from a copy sorted on disk (see :mod:`._block_order`). Errors name the original file
+and line either way.
 """
 
 from __future__ import annotations
@@ -38,14 +41,21 @@ CHUNK_BYTES = 16 << 20
 
 
 def read_ethereum_etl(
-    paths: Sequence[Path] | Path, *, batch_blocks: int = 1000, chunk_bytes: int = CHUNK_BYTES
+    paths: Sequence[Path] | Path,
+    *,
+    batch_blocks: int = 1000,
+    chunk_bytes: int = CHUNK_BYTES,
+    tmp_dir: Path | None = None,
 ) -> Iterator[ChainBatch]:
     """Read ethereum-etl exports into ``account`` batches of ``batch_blocks`` blocks.
 
-    Files are read in pieces of about ``chunk_bytes`` (whole lines).
+    Files are read in pieces of about ``chunk_bytes`` (whole lines). Copies in block order
+    of files out of order go under ``tmp_dir`` (default: the system's temporary folder).
     """
     files = source_files(paths, _SUFFIXES)
-    opened = [open_source(p, explicit=e, chunk_bytes=chunk_bytes) for p, e in files]
+    opened = [
+        open_source(p, explicit=e, chunk_bytes=chunk_bytes, tmp_dir=tmp_dir) for p, e in files
+    ]
     sources = [s for s in opened if s is not None]
     if any(s.kind == "logs" for s in sources):  # transfers are decoded from the logs
         sources = [s for s in sources if s.kind != "token_transfers"]

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).parents[2]
+from tests.benchmarks.quick import run_quick
 
 
 def test_bench_lookup_quick_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_lookup", "--quick", "--no-write"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    out = run_quick("benchmarks.bench_lookup")
     for case in ("transaction by txid, 20,000 txs", "address history, 20,000 txs", "scale"):
-        assert case in done.stdout, case
+        assert case in out, case

@@ -94,14 +94,22 @@ class Lookup:
             return IdMap("tx", runs, self._seg.tx_keys, counts["txs"])
         return IdMap("addr", runs, self._seg.addr_keys, counts["addresses"])
 
+    @cached_property
+    def _tx_map(self) -> IdMap:
+        return self._map("tx")
+
+    @cached_property
+    def _addr_map(self) -> IdMap:
+        return self._map("addr")
+
     def tx_id(self, key: bytes) -> int | None:
         """The first tx_id of a transaction hash (display order), None if not stored."""
-        found = int(self._map("tx").lookup(pa.array([key], pa.binary()))[0])
+        found = int(self._tx_map.lookup(pa.array([key], pa.binary()))[0])
         return None if found == NO_ID else found
 
     def addr_id(self, key: bytes) -> int | None:
         """The addr_id of an address key, None if not seen."""
-        found = int(self._map("addr").lookup(pa.array([key], pa.binary()))[0])
+        found = int(self._addr_map.lookup(pa.array([key], pa.binary()))[0])
         return None if found == NO_ID else found
 
     def tx_keys(self, ids: I64) -> list[bytes]:
